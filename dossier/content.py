@@ -1,0 +1,376 @@
+"""Load and validate a content YAML file into a Profile; the only module that reads YAML."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from .errors import ContentError
+from .model import Block, Entry, Fact, Profile, Publisher, Section, Source
+
+MAX_BYTES = 1_000_000  # a profile is a few kB; anything this large is a mistake or an attack
+REFERENCE = re.compile(r"\[\[([^\[\]]*)\]\]")
+REFERENCE_BODY = re.compile(r"^([a-z][a-z0-9_]*)(?:\.([a-z][a-z0-9_]*))?$")
+
+# Only plain YAML types; a Python tag or any custom tag is refused, never constructed.
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+_TYPE_NAMES = {
+    str: "a string", int: "a number", float: "a number", bool: "a boolean",
+    type(None): "null", list: "a list", dict: "a mapping",
+}
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int
+    column: int
+
+
+class _Composer(yaml.SafeLoader):
+    """SafeLoader used only to compose nodes; construction is ours, so we keep line marks."""
+
+
+def type_name(value: object) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def format_path(path: tuple) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+class _Builder:
+    """Turns a composed YAML node tree into plain data, recording a mark per key path."""
+
+    def __init__(self, loader: yaml.SafeLoader, problems: list[str], where):
+        self.loader = loader
+        self.problems = problems
+        self.where = where
+        self.marks: dict[tuple, Mark] = {}
+        self.seen: set[int] = set()
+
+    def build(self, node, path: tuple = ()):
+        self.marks[path] = Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+        if id(node) in self.seen:
+            # The composer hands back the same node for every alias: refusing reuse
+            # makes alias bombs ("billion laughs") impossible to expand.
+            self.problems.append(self.where(path, "YAML aliases (*name) are not supported; write the value out"))
+            return None
+        self.seen.add(id(node))
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                return self._bad_tag(node, path)
+            return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
+        if node.tag not in _SCALAR_TAGS:
+            return self._bad_tag(node, path)
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # dates stay text: the schema checks their form
+        return self.loader.construct_object(node, deep=True)
+
+    def _mapping(self, node: MappingNode, path: tuple):
+        if node.tag != "tag:yaml.org,2002:map":
+            return self._bad_tag(node, path)
+        result: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.problems.append(self.where(path, "YAML merge keys (<<) are not supported"))
+                continue
+            if not isinstance(key_node, ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                mark = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                self.problems.append(self.where(path, f"expected a text key, got {key_node.value!r}", mark))
+                continue
+            key = key_node.value
+            if key in result:
+                first = self.marks[path + (key,)]
+                mark = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                self.problems.append(self.where(
+                    path + (key,), f"duplicate key {key!r} (first defined at line {first.line})", mark))
+                continue
+            result[key] = self.build(value_node, path + (key,))
+        return result
+
+    def _bad_tag(self, node, path: tuple):
+        self.problems.append(self.where(path, f"YAML tag {node.tag!r} is not allowed; content is plain data"))
+        return None
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    return json.loads(resources.files("dossier").joinpath("schema.json").read_text(encoding="utf-8"))
+
+
+def load_profile(path: str | Path, *, strict: bool = False, warn=None) -> Profile:
+    """Read, validate and type one content file.
+
+    Arguments:
+        path: the YAML file.
+        strict: treat warnings (unknown keys) as errors.
+        warn: called with each warning line; warnings are dropped when None.
+
+    Returns:
+        The frozen Profile. Raises ContentError listing every problem of the file.
+    """
+    path = Path(path)
+    shown = str(path)
+    problems: list[str] = []
+    marks: dict[tuple, Mark] = {}
+
+    def where(key_path: tuple, message: str, mark: Mark | None = None) -> str:
+        mark = mark or _nearest_mark(marks, key_path)
+        position = f"{mark.line}:{mark.column}" if mark else "1:1"
+        return f"{shown}:{position}: {format_path(key_path)}: {message}"
+
+    data = _read_yaml(path, shown, problems, marks, where)
+    if problems:
+        raise ContentError(problems)
+
+    warnings: list[str] = []
+    _check_schema(data, problems, warnings, where)
+    if not problems:
+        _check_references(data, problems, where)
+    if strict:
+        problems.extend(w + " (an error under --strict)" for w in warnings)
+    elif warn:
+        for line in warnings:
+            warn(line)
+    if problems:
+        raise ContentError(problems)
+    return _to_profile(data, path)
+
+
+def _read_yaml(path: Path, shown: str, problems: list[str], marks: dict, where):
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            problems.append(f"{shown}:1:1: (file): file is {size:,} bytes; the limit is {MAX_BYTES:,}")
+            return None
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(f"{shown}:1:1: (file): cannot read: {exc.strerror or exc}")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.append(f"{shown}:{line}:{column}: (file): not UTF-8 text (byte 0x{raw[exc.start]:02x})")
+        return None
+    loader = _Composer(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        position = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
+        problems.append(f"{shown}:{position}: (file): YAML syntax error: {exc.problem or exc.context}")
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(f"{shown}:1:1: (file): YAML error: {exc}")
+        return None
+    finally:
+        loader.dispose()
+    if node is None:
+        problems.append(f"{shown}:1:1: (file): the file is empty; expected a profile mapping")
+        return None
+    builder = _Builder(loader, problems, where)
+    data = builder.build(node)
+    marks.update(builder.marks)
+    return data
+
+
+def _nearest_mark(marks: dict, key_path: tuple) -> Mark | None:
+    path = tuple(key_path)
+    while path not in marks and path:
+        path = path[:-1]
+    return marks.get(path)
+
+
+def _check_schema(data, problems: list[str], warnings: list[str], where) -> None:
+    import jsonschema  # only needed once a file parsed
+
+    validator = jsonschema.Draft202012Validator(schema())
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        for path, message, is_warning in _describe(error):
+            (warnings if is_warning else problems).append(where(path, message))
+
+
+def _describe(error):
+    """Yield (key path, message, is_warning) for one jsonschema error, in our words."""
+    path = tuple(error.absolute_path)
+    value = error.instance
+    kind = error.validator
+    if kind == "oneOf":
+        # A block is a paragraph or a one-key mapping: report against the likeliest branch.
+        if isinstance(value, dict) and len(value) == 1:
+            key = next(iter(value))
+            matching = [e for e in error.context if e.validator != "type" and key in str(e.schema_path)]
+            best = [e for e in error.context if tuple(e.absolute_path)[len(path):][:1] == (key,)]
+            for sub in best or matching:
+                yield from _describe(sub)
+            if best or matching:
+                return
+        yield path, (f"expected a paragraph (text) or a mapping with one of the keys list, products, "
+                     f"people, organisations, got {_show(value)}"), False
+        return
+    if kind == "type":
+        expected = {"string": "a string", "array": "a list", "object": "a mapping", "integer": "a number",
+                    "number": "a number", "boolean": "a boolean"}.get(error.validator_value, error.validator_value)
+        yield path, f"expected {expected}, got {_show(value)}", False
+    elif kind == "required":
+        missing = [k for k in error.validator_value if k not in value]
+        for key in missing:
+            yield path, f"missing required key {key!r}", False
+    elif kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = [k for k in value if k not in error.schema.get("properties", {})]
+        for key in extra:
+            yield path + (key,), f"unknown key {key!r} (expected one of: {', '.join(allowed)})", True
+    elif kind == "pattern":
+        hint = error.schema.get("description") or f"text matching {error.validator_value}"
+        if error.validator_value == "\\S":
+            hint = "non-blank text"
+        yield path, f"expected {hint[0].lower() + hint[1:]}, got {_show(value)}", False
+    elif kind == "propertyNames":
+        for sub in error.context:
+            yield path + (sub.instance,), f"invalid id {sub.instance!r}: expected lower_snake_case starting with a letter", False
+    elif kind == "minLength":
+        yield path, f"expected non-empty text, got {_show(value)}", False
+    elif kind in ("minItems", "maxItems"):
+        yield path, f"expected {'at least' if kind == 'minItems' else 'at most'} {error.validator_value} items, got {len(value)}", False
+    elif kind == "minProperties":
+        yield path, f"expected at least {error.validator_value} entry, got none", False
+    elif kind == "uniqueItems":
+        yield path, "expected unique items, got a repeated item", False
+    elif kind == "maxLength":
+        yield path, f"expected at most {error.validator_value} characters, got {len(value)}", False
+    else:
+        yield path, error.message, False
+
+
+def _show(value) -> str:
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"{type_name(value)} {shown!r}" if value.strip() else "blank text"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, (bool, int, float)):
+        return f"{type_name(value)} {value!r}"
+    return type_name(value)
+
+
+def _prose_fields(data: dict):
+    """Yield (key path, text) for every field that may contain fact references."""
+    for key in ("description", "lead"):
+        yield (key,), data[key]
+    if "about" in data["publisher"]:
+        yield ("publisher", "about"), data["publisher"]["about"]
+    for fact_id, fact in data["facts"].items():
+        yield ("facts", fact_id, "value"), fact["value"]
+        for form, text in fact.get("forms", {}).items():
+            yield ("facts", fact_id, "forms", form), text
+    for s, section in enumerate(data["sections"]):
+        for b, block in enumerate(section["blocks"]):
+            base = ("sections", s, "blocks", b)
+            if isinstance(block, str):
+                yield base, block
+                continue
+            (kind, items), = block.items()
+            for i, item in enumerate(items):
+                if isinstance(item, str):
+                    yield base + (kind, i), item
+                else:
+                    for field in ("role", "text"):
+                        if field in item:
+                            yield base + (kind, i, field), item[field]
+
+
+def _check_references(data: dict, problems: list[str], where) -> None:
+    facts = data["facts"]
+    for key in ("at_a_glance", "key_figures"):
+        for i, fact_id in enumerate(data[key]):
+            if fact_id not in facts:
+                problems.append(where((key, i), f"unknown fact {fact_id!r} (known: {', '.join(facts)})"))
+    for path, text in _prose_fields(data):
+        for match in REFERENCE.finditer(text):
+            body = match.group(1).strip()
+            parsed = REFERENCE_BODY.match(body)
+            if not parsed:
+                problems.append(where(path, f"malformed fact reference {match.group(0)!r}: expected [[id]] or [[id.form]]"))
+            elif parsed.group(1) not in facts:
+                problems.append(where(path, f"unknown fact {parsed.group(1)!r} in {match.group(0)!r}"))
+            elif parsed.group(2) and parsed.group(2) not in facts[parsed.group(1)].get("forms", {}):
+                known = ", ".join(facts[parsed.group(1)].get("forms", {})) or "none"
+                problems.append(where(path, f"fact {parsed.group(1)!r} has no form {parsed.group(2)!r} (forms: {known})"))
+    for fact_id in facts:
+        cycle = _find_cycle(facts, fact_id, ())
+        if cycle:
+            problems.append(where(("facts", fact_id, "value"), f"fact references loop: {' -> '.join(cycle)}"))
+            break
+
+
+def _find_cycle(facts: dict, fact_id: str, stack: tuple) -> tuple | None:
+    if fact_id in stack:
+        return stack[stack.index(fact_id):] + (fact_id,)
+    fact = facts[fact_id]
+    texts = [fact["value"], *fact.get("forms", {}).values()]
+    for text in texts:
+        for match in REFERENCE.finditer(text):
+            parsed = REFERENCE_BODY.match(match.group(1).strip())
+            if parsed and parsed.group(1) in facts:
+                cycle = _find_cycle(facts, parsed.group(1), stack + (fact_id,))
+                if cycle:
+                    return cycle
+    return None
+
+
+def _to_profile(data: dict, path: Path) -> Profile:
+    facts = {fact_id: Fact(fact_id, f["label"], f["value"], dict(f.get("forms", {})))
+             for fact_id, f in data["facts"].items()}
+    sections = []
+    for section in data["sections"]:
+        blocks = []
+        for block in section["blocks"]:
+            if isinstance(block, str):
+                blocks.append(Block("paragraph", text=block))
+                continue
+            (kind, items), = block.items()
+            if kind == "list":
+                blocks.append(Block("list", items=tuple(items)))
+            else:
+                blocks.append(Block(kind, entries=tuple(
+                    Entry(e["name"], e.get("role"), e.get("text")) for e in items)))
+        sections.append(Section(section["title"], tuple(blocks)))
+    publisher = data["publisher"]
+    return Profile(
+        source=str(path),
+        slug=data["slug"],
+        name=data["name"],
+        description=data["description"],
+        lead=data["lead"],
+        language=data["language"],
+        as_of=data["as_of"],
+        keywords=tuple(data.get("keywords", ())),
+        publisher=Publisher(publisher["name"], publisher.get("tagline"), publisher.get("about"), publisher.get("url")),
+        facts=facts,
+        at_a_glance=tuple(data["at_a_glance"]),
+        key_figures=tuple(data["key_figures"]),
+        sections=tuple(sections),
+        sources=tuple(Source(s["title"], s["url"]) for s in data.get("sources", ())),
+    )

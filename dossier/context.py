@@ -1,0 +1,101 @@
+"""Profile → template context: fact references resolved, one context for every template."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from . import __version__, markup
+from .content import REFERENCE, REFERENCE_BODY
+from .model import Profile
+
+SUBJECT_LIMIT = 255  # Word's limit for a core property; python-docx enforces it
+
+
+def resolve(text: str, profile: Profile, escape: Callable[[str], str] = str) -> str:
+    """Replace [[id]] and [[id.form]] by the fact's value (or form), recursively.
+
+    `escape` is applied to each inserted value: fact values are plain text, so
+    inserting them into Markdown prose escapes them as Markdown.
+    """
+
+    def substitute(match: re.Match) -> str:
+        parsed = REFERENCE_BODY.match(match.group(1).strip())
+        fact = profile.facts[parsed.group(1)]
+        raw = fact.forms[parsed.group(2)] if parsed.group(2) else fact.value
+        return escape(resolve(raw, profile))
+
+    return REFERENCE.sub(substitute, text)
+
+
+def fact_values(profile: Profile) -> dict[str, str]:
+    """Every fact's value as plain text, references resolved: the ledger verification checks."""
+    return {fact_id: resolve(fact.value, profile) for fact_id, fact in profile.facts.items()}
+
+
+def build_context(profile: Profile) -> dict:
+    """The context every template gets. Prose stays inline Markdown; templates pick the filter."""
+
+    def prose(text: str | None) -> str | None:
+        return None if text is None else resolve(text, profile, markup.escape_text)
+
+    values = fact_values(profile)
+    facts = [{"id": f.id, "label": f.label, "value": values[f.id]} for f in profile.facts.values()]
+    by_id = {fact["id"]: fact for fact in facts}
+    shown_elsewhere = set(profile.at_a_glance) | set(profile.key_figures)
+    sections = []
+    for section in profile.sections:
+        blocks = []
+        for block in section.blocks:
+            blocks.append({
+                "kind": block.kind,
+                "text": prose(block.text),
+                "bullets": [prose(item) for item in block.items],
+                "entries": [{"name": e.name, "role": prose(e.role), "text": prose(e.text)} for e in block.entries],
+            })
+        sections.append({"title": section.title, "anchor": anchor(section.title), "blocks": blocks})
+    publisher = profile.publisher
+    return {
+        "slug": profile.slug,
+        "name": profile.name,
+        "description": prose(profile.description),
+        "subject": subject(profile),
+        "lead": prose(profile.lead),
+        "language": profile.language,
+        "as_of": profile.as_of,
+        "as_of_display": profile.as_of_display,
+        "date": profile.date.isoformat(),
+        "keywords": list(profile.keywords),
+        "publisher": {"name": publisher.name, "tagline": publisher.tagline,
+                      "about": prose(publisher.about), "url": publisher.url},
+        "facts": facts,
+        "at_a_glance": [by_id[i] for i in profile.at_a_glance],
+        "key_figures": [by_id[i] for i in profile.key_figures],
+        "other_facts": [f for f in facts if f["id"] not in shown_elsewhere],
+        "sections": sections,
+        "sources": [{"title": s.title, "url": s.url} for s in profile.sources],
+        "products": [entry for section in sections for block in section["blocks"]
+                     if block["kind"] == "products" for entry in block["entries"]],
+        "attribution": attribution(profile),
+        "generator": f"dossier {__version__}",
+    }
+
+
+def subject(profile: Profile) -> str:
+    """The description as plain text for metadata, within Word's 255-character property limit."""
+    text = markup.plain_text(resolve(profile.description, profile, markup.escape_text))
+    if len(text) <= SUBJECT_LIMIT:
+        return text
+    return text[: SUBJECT_LIMIT - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def attribution(profile: Profile) -> str:
+    """Who published the profile, as one line: 'Nextomoro — AI Research Lab Intelligence'."""
+    publisher = profile.publisher
+    return f"{publisher.name} — {publisher.tagline}" if publisher.tagline else publisher.name
+
+
+def anchor(title: str) -> str:
+    """A stable anchor for a heading, as GitHub makes them: lower case, spaces to hyphens."""
+    text = re.sub(r"[^\w\- ]", "", title.lower(), flags=re.UNICODE)
+    return text.strip().replace(" ", "-")

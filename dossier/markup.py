@@ -1,0 +1,119 @@
+"""The one Markdown dialect of dossier: escaping content for Markdown, and Markdown to HTML.
+
+Prose fields are inline Markdown (emphasis, strong, links). Everything else in
+content is plain text. Raw HTML is never passed through: it is escaped, so a
+reader sees it as text in every output.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import markdown
+from markupsafe import Markup
+
+_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]])")
+_ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+# A prose string is one paragraph; these openings would turn it into another block.
+_BLOCK_OPENING = re.compile(r"^(#|>|[-+*](?=\s|$)|=|~|`{3})|^(\d+)([.)])(?=\s|$)")
+_SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
+_local = threading.local()
+
+
+def escape_text(text: str) -> str:
+    """Plain text → Markdown that renders as exactly that text, inline."""
+    text = _ENTITY_LIKE.sub("&amp;", text)
+    text = text.replace("<", "&lt;")
+    return _neutralise_opening(_INLINE_SPECIALS.sub(r"\\\1", _one_line(text)))
+
+
+def inline(prose: str) -> str:
+    """Inline-Markdown prose → Markdown safe to place in a paragraph, list item or table cell.
+
+    Emphasis, strong and links keep working; raw HTML becomes visible text and
+    nothing in the prose can open a heading, list, quote or code block.
+    """
+    text = _ENTITY_LIKE.sub("&amp;", _one_line(prose))
+    return _neutralise_opening(text.replace("<", "&lt;"))
+
+
+def cell(markdown_text: str) -> str:
+    """Markdown placed in a pipe-table cell: a literal pipe must not split the cell."""
+    return markdown_text.replace("|", "\\|")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _neutralise_opening(text: str) -> str:
+    match = _BLOCK_OPENING.match(text)
+    if not match:
+        return text
+    if match.group(2):  # "1. " would start a numbered list
+        return f"{match.group(2)}&#{ord(match.group(3))};{text[match.end():]}"
+    return f"&#{ord(text[0])};{text[1:]}"
+
+
+def _converter() -> markdown.Markdown:
+    # One Markdown instance per thread: building one costs more than converting a report.
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(_SafeLinks(md), "dossier_safe_links", 5)  # after links are parsed
+        _local.md = md
+    return md
+
+
+class _SafeLinks(markdown.treeprocessors.Treeprocessor):
+    """Links and images may point only at http(s), mailto or an in-document anchor."""
+
+    def run(self, root):
+        for element in [e for e in root.iter() if e.tag in ("a", "img")]:
+            attribute = "href" if element.tag == "a" else "src"
+            target = element.get(attribute, "")
+            if not _SAFE_LINK.match(target):
+                if element.tag == "img":
+                    # An image would be fetched by the PDF renderer; show its alt text instead.
+                    alt = element.get("alt", "")
+                    element.clear()
+                    element.tag = "span"
+                    element.text = alt
+                else:
+                    del element.attrib["href"]
+        return None
+
+
+def to_html(markdown_text: str) -> str:
+    """Markdown (a whole document body) → HTML."""
+    md = _converter()
+    try:
+        return md.convert(markdown_text)
+    finally:
+        md.reset()
+
+
+def inline_html(prose: str) -> Markup:
+    """Inline-Markdown prose → HTML for a template, without the wrapping paragraph."""
+    html = to_html(inline(prose))
+    if html.startswith("<p>") and html.endswith("</p>"):
+        html = html[3:-4]
+    return Markup(html)
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML fragment, block elements on their own lines."""
+    import lxml.html
+
+    root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    for element in root.iter("p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "br"):
+        element.tail = "\n" + (element.tail or "")
+    return root.text_content()
+
+
+def plain_text(prose: str) -> str:
+    """Inline-Markdown prose → the plain text a reader sees (for metadata fields)."""
+    return " ".join(html_to_text(to_html(inline(prose))).split())

@@ -1,0 +1,95 @@
+"""The typed profile: the one input every writer takes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July",
+          "August", "September", "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    label: str
+    value: str  # as written: may still contain [[references]]; context.py resolves them
+    forms: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "forms", MappingProxyType(dict(self.forms)))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A product, person or organisation: rendered 'name, role. text'."""
+
+    name: str
+    role: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of a section: kind is paragraph, list, products, people or organisations."""
+
+    kind: str
+    text: str | None = None
+    items: tuple[str, ...] = ()
+    entries: tuple[Entry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Publisher:
+    name: str
+    tagline: str | None = None
+    about: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    source: str
+    slug: str
+    name: str
+    description: str
+    lead: str
+    language: str
+    as_of: str  # YYYY-MM or YYYY-MM-DD
+    keywords: tuple[str, ...]
+    publisher: Publisher
+    facts: Mapping[str, Fact]
+    at_a_glance: tuple[str, ...]
+    key_figures: tuple[str, ...]
+    sections: tuple[Section, ...]
+    sources: tuple[Source, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "facts", MappingProxyType(dict(self.facts)))
+
+    @property
+    def date(self) -> dt.date:
+        """The profile's date; a month-precision as_of maps to the first of that month."""
+        parts = [int(p) for p in self.as_of.split("-")]
+        return dt.date(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)
+
+    @property
+    def as_of_display(self) -> str:
+        """As a reader sees it: 'April 2026' or '15 September 2025'."""
+        parts = self.as_of.split("-")
+        month_year = f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
+        return f"{int(parts[2])} {month_year}" if len(parts) > 2 else month_year
