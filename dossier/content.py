@@ -58,11 +58,11 @@ def format_path(path: tuple) -> str:
 class _Builder:
     """Turns a composed YAML node tree into plain data, recording a mark per key path."""
 
-    def __init__(self, loader: yaml.SafeLoader, problems: list[str], where):
+    def __init__(self, loader: yaml.SafeLoader, problems: list[str], where, marks: dict):
         self.loader = loader
         self.problems = problems
         self.where = where
-        self.marks: dict[tuple, Mark] = {}
+        self.marks = marks
         self.seen: set[int] = set()
 
     def build(self, node, path: tuple = ()):
@@ -179,7 +179,13 @@ def _read_yaml(path: Path, shown: str, problems: list[str], marks: dict, where):
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         position = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
-        problems.append(f"{shown}:{position}: (file): YAML syntax error: {exc.problem or exc.context}")
+        message = exc.problem or exc.context
+        if exc.context and exc.context_mark and exc.problem:
+            # "while parsing a flow sequence" + where it began: often the real culprit.
+            context = exc.context.removeprefix("while ")
+            message += (f" ({context} that starts at line {exc.context_mark.line + 1}, "
+                        f"column {exc.context_mark.column + 1})")
+        problems.append(f"{shown}:{position}: (file): YAML syntax error: {message}")
         return None
     except yaml.YAMLError as exc:
         problems.append(f"{shown}:1:1: (file): YAML error: {exc}")
@@ -189,10 +195,7 @@ def _read_yaml(path: Path, shown: str, problems: list[str], marks: dict, where):
     if node is None:
         problems.append(f"{shown}:1:1: (file): the file is empty; expected a profile mapping")
         return None
-    builder = _Builder(loader, problems, where)
-    data = builder.build(node)
-    marks.update(builder.marks)
-    return data
+    return _Builder(loader, problems, where, marks).build(node)
 
 
 def _nearest_mark(marks: dict, key_path: tuple) -> Mark | None:

@@ -37,7 +37,7 @@ def build_context(profile: Profile) -> dict:
     """The context every template gets. Prose stays inline Markdown; templates pick the filter."""
 
     def prose(text: str | None) -> str | None:
-        return None if text is None else resolve(text, profile, markup.escape_text)
+        return None if text is None else resolve(text, profile, markup.escape_specials)
 
     values = fact_values(profile)
     facts = [{"id": f.id, "label": f.label, "value": values[f.id]} for f in profile.facts.values()]
@@ -83,7 +83,7 @@ def build_context(profile: Profile) -> dict:
 
 def subject(profile: Profile) -> str:
     """The description as plain text for metadata, within Word's 255-character property limit."""
-    text = markup.plain_text(resolve(profile.description, profile, markup.escape_text))
+    text = markup.plain_text(resolve(profile.description, profile, markup.escape_specials))
     if len(text) <= SUBJECT_LIMIT:
         return text
     return text[: SUBJECT_LIMIT - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"

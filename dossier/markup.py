@@ -22,10 +22,17 @@ _local = threading.local()
 
 
 def escape_text(text: str) -> str:
-    """Plain text → Markdown that renders as exactly that text, inline."""
-    text = _ENTITY_LIKE.sub("&amp;", text)
-    text = text.replace("<", "&lt;")
-    return _neutralise_opening(_INLINE_SPECIALS.sub(r"\\\1", _one_line(text)))
+    """Plain text → Markdown, ready for output, that renders as exactly that text."""
+    return inline(escape_specials(text))
+
+
+def escape_specials(text: str) -> str:
+    """Plain text → prose: Markdown's inline syntax characters escaped.
+
+    Used when a fact's value is inserted into prose; the prose as a whole then
+    goes through `inline`, which deals with HTML and block openings once.
+    """
+    return _INLINE_SPECIALS.sub(r"\\\1", text)
 
 
 def inline(prose: str) -> str:

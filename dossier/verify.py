@@ -31,6 +31,19 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+def contains(text: str, value: str) -> bool:
+    """Whether `value` occurs in `text` as a whole: '46' is not found in '2046' or '46th'."""
+    start = text.find(value)
+    while start != -1:
+        end = start + len(value)
+        before_ok = start == 0 or not (text[start - 1].isalnum() and value[0].isalnum())
+        after_ok = end == len(text) or not (text[end].isalnum() and value[-1].isalnum())
+        if before_ok and after_ok:
+            return True
+        start = text.find(value, start + 1)
+    return False
+
+
 @dataclass(frozen=True)
 class OutputCheck:
     """The result of reading one output back: which facts it lacks."""
@@ -55,7 +68,7 @@ def check_output(profile: Profile, fmt: str, name: str, data: bytes, values: dic
     """Read `data` back with the format's reader and look for every fact value in it."""
     values = fact_values(profile) if values is None else values
     text = normalise(get_format(fmt).read_text(data))
-    missing = tuple((fact_id, value) for fact_id, value in values.items() if normalise(value) not in text)
+    missing = tuple((fact_id, value) for fact_id, value in values.items() if not contains(text, normalise(value)))
     return OutputCheck(fmt, name, len(values), missing)
 
 
