@@ -60,6 +60,7 @@ def build_context(profile: Profile) -> dict:
         "name": profile.name,
         "description": prose(profile.description),
         "subject": subject(profile),
+        "metadata": metadata(profile),
         "lead": prose(profile.lead),
         "language": profile.language,
         "as_of": profile.as_of,
@@ -78,6 +79,18 @@ def build_context(profile: Profile) -> dict:
                      if block["kind"] == "products" for entry in block["entries"]],
         "attribution": attribution(profile),
         "generator": f"dossier {__version__}",
+    }
+
+
+def metadata(profile: Profile) -> dict[str, str]:
+    """Document metadata, identical in every output: PDF info, DOCX core properties, front matter."""
+    return {
+        "title": profile.name,
+        "subject": subject(profile),
+        "author": profile.publisher.name,
+        "keywords": ", ".join(profile.keywords),
+        "language": profile.language,
+        "created": profile.date.isoformat(),
     }
 
 
