@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_CODES, ContentError, DossierError
+from .errors import EXIT_CODES, ContentError, DossierError, UsageError
 
 EPILOG = "exit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in sorted(EXIT_CODES.items()))
 
@@ -28,6 +28,9 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--out", default="output", metavar="DIR", help="output folder (default: output/)")
     parser.add_argument("--templates", metavar="DIR",
                         help="a folder whose files override the default theme, file by file")
+    parser.add_argument("--reference-docx", metavar="FILE",
+                        help="take the Word report's styles, page setup, header and footer from FILE "
+                             "(default: templates/reference.docx)")
     parser.add_argument("--paper", default="a4", choices=["a4", "letter"], help="fact sheet paper (default: a4)")
     parser.add_argument("--check", action="store_true",
                         help="verify existing outputs against the content without building")
@@ -43,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def warn(line: str) -> None:
         print(f"warning: {line}", file=sys.stderr, flush=True)
+
+    _route_library_warnings(warn)
 
     try:
         return _run(args, say, warn)
@@ -64,7 +69,10 @@ def _run(args, say, warn) -> int:
     sources = find_profiles(args.paths)
     out = Path(args.out)
     env = None if args.check else make_environment(args.templates)
-    options = RenderOptions(paper=args.paper, strict=args.strict)
+    reference = Path(args.reference_docx) if args.reference_docx else None
+    if reference is not None and not reference.is_file():
+        raise UsageError(f"reference document {reference} does not exist")
+    options = RenderOptions(paper=args.paper, strict=args.strict, reference_docx=reference)
     started = time.perf_counter()
     failures: list[DossierError] = []
     for source in sources:
@@ -87,6 +95,20 @@ def _run(args, say, warn) -> int:
     say(f"{verb} {len(sources) - len(failures)} of {len(sources)} profile(s) in {elapsed:.2f} s"
         + (f"; {len(failures)} failed" if failures else ""))
     return failures[0].exit_code if failures else 0
+
+
+def _route_library_warnings(warn) -> None:
+    """Writers report warnings on the 'dossier' logger; the CLI prints them as 'warning: …'."""
+    import logging
+
+    class _Printer(logging.Handler):
+        def emit(self, record):
+            warn(record.getMessage())
+
+    logger = logging.getLogger("dossier")
+    logger.handlers[:] = [_Printer(level=logging.WARNING)]
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
 
 
 def _verification_failure(result):

@@ -34,3 +34,20 @@ def read_text(data: bytes) -> str:
     """What a reader of the rendered Markdown sees: the body rendered, then reduced to text."""
     front, body = split_front_matter(data.decode("utf-8"))
     return html_to_text(to_html(body))
+
+
+def read_metadata(data: bytes) -> dict[str, str]:
+    """The front matter's metadata, in the keys of context.metadata()."""
+    import yaml
+
+    front, _body = split_front_matter(data.decode("utf-8"))
+    meta = yaml.safe_load(front) or {} if front else {}
+    keywords = meta.get("keywords") or []
+    return {
+        "title": str(meta.get("title", "")),
+        "subject": str(meta.get("description", "")),
+        "author": str(meta.get("author", "")),
+        "keywords": ", ".join(map(str, keywords)) if isinstance(keywords, list) else str(keywords),
+        "language": str(meta.get("lang", "")),
+        "created": str(meta.get("date", "")),
+    }
