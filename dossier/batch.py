@@ -1,38 +1,147 @@
-"""Build profiles: load, render every format, verify in memory, then write atomically."""
+"""Build many profiles: plan against the manifest, render on any executor, write atomically.
+
+The coordinator (this process) reads each content file, hashes it with everything
+its outputs depend on, and skips it when the manifest says its outputs are fresh.
+The rest go to an executor (in-process, a process pool, or a Dask cluster) as
+(name, bytes, options); workers render and verify in memory and send the bytes
+back; the coordinator writes every file by rename and records it in the manifest.
+Nothing heavy is imported until something must be rendered.
+"""
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import contextlib
+import hashlib
+import json
+import logging
 import os
+import signal
 import tempfile
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterator
 
-from .content import load_profile
-from .errors import DossierError, EnvironmentProblem, UsageError, VerificationError
-from .formats import RenderOptions, get_format, output_name
-from .verify import OutputCheck, check_outputs
+from . import __version__
+from .errors import DossierError, EnvironmentProblem, OutputBusy, UsageError
+from .formats import FORMATS, check_format_name, get_format
 
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
+MANIFEST = "manifest.json"
+LOCK = ".dossier.lock"
+PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Everything besides content that the outputs depend on; sent to every worker."""
+
+    formats: tuple[str, ...] = tuple(FORMATS)
+    templates: str | None = None
+    reference_docx: str | None = None
+    paper: str = "a4"
+    strict: bool = False
 
 
 @dataclass
 class ProfileResult:
-    """What happened to one content file."""
+    """What happened to one content file: built, skipped (unchanged), checked or failed."""
 
-    source: Path
+    source: str
+    status: str = "failed"
     slug: str | None = None
-    outputs: dict[str, Path] = field(default_factory=dict)
-    checks: list[OutputCheck] = field(default_factory=list)
-    error: DossierError | None = None
+    outputs: dict[str, str] = field(default_factory=dict)  # format → path
+    hashes: dict[str, str] = field(default_factory=dict)  # format → SHA-256 of the file
+    checks: list = field(default_factory=list)  # verify.OutputCheck, one per format
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None  # one or more lines, as printed after "error: "
+    exit_code: int = 0
 
     @property
     def ok(self) -> bool:
         return self.error is None and all(check.ok for check in self.checks)
 
 
-def find_profiles(paths: list[str | Path]) -> list[Path]:
-    """Content files named on the command line: files as given, folders as their *.yaml files."""
+# ---------------------------------------------------------------- public API
+
+
+def build(paths, *, formats=tuple(FORMATS), out="output", jobs: int | None = None,
+          templates=None, reference_docx=None, paper: str = "a4", strict: bool = False,
+          force: bool = False, executor: cf.Executor | None = None,
+          on_result: Callable[[ProfileResult], None] | None = None) -> list[ProfileResult]:
+    """Build every profile in `paths` (files or folders of *.yaml) into `out`.
+
+    Arguments:
+        formats: which deliverables ("pdf", "docx", "md").
+        jobs: worker processes when no executor is given (default: the number of cores).
+        executor: any concurrent.futures.Executor (e.g. a Dask client's executor).
+        force: rebuild even profiles whose outputs are fresh.
+        on_result: called in the coordinator as each profile finishes.
+
+    Returns:
+        One ProfileResult per content file, in the order the files were found.
+    """
+    config = _config(formats, templates, reference_docx, paper, strict)
+    sources = find_profiles(paths)
+    out = Path(out)
+    with output_lock(out):
+        manifest = Manifest.load(out)
+        base_key = _base_key(config)
+        results: dict[Path, ProfileResult] = {}
+        pending: list[tuple[Path, bytes, dict[str, str]]] = []
+        for source in sources:
+            content, keys, result = _plan(source, config, base_key, manifest, force)
+            if result is not None:
+                results[source] = result
+                _notify(on_result, result)
+            else:
+                pending.append((source, content, keys))
+        try:
+            for (source, _content, keys), outcome in _execute(pending, config, executor, jobs):
+                result = _finish(source, keys, outcome, out, manifest, results)
+                results[source] = result
+                _notify(on_result, result)
+        finally:
+            manifest.save()
+    return [results[source] for source in sources]
+
+
+def check(paths, *, formats=tuple(FORMATS), out="output", strict: bool = False,
+          on_result: Callable[[ProfileResult], None] | None = None) -> list[ProfileResult]:
+    """Verify outputs already in `out` against their content, without building."""
+    from .content import load_profile
+    from .verify import check_outputs
+
+    for fmt in formats:
+        get_format(fmt)
+    results = []
+    for source in find_profiles(paths):
+        result = ProfileResult(str(source), status="checked")
+        try:
+            with _collect_warnings(result.warnings):
+                profile = load_profile(source, strict=strict, warn=logging.getLogger("dossier").warning)
+            result.slug = profile.slug
+            files = {}
+            for fmt in formats:
+                path = Path(out) / profile.slug / get_format(fmt).FILENAME.format(slug=profile.slug)
+                if not path.is_file():
+                    raise _missing_output(path)
+                files[fmt] = (str(path), path.read_bytes())
+                result.outputs[fmt] = str(path)
+            result.checks = check_outputs(profile, files)
+            if not result.ok:
+                _fail(result, _verification_error(str(source), result.checks))
+        except DossierError as exc:
+            _fail(result, exc)
+        results.append(result)
+        _notify(on_result, result)
+    return results
+
+
+def find_profiles(paths) -> list[Path]:
+    """Content files named by `paths`: files as given, folders as their *.yaml files."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -47,49 +156,227 @@ def find_profiles(paths: list[str | Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def build_profile(source: Path, formats: list[str], out: Path, env, options: RenderOptions,
-                  *, warn=None) -> ProfileResult:
-    """Load one profile, render and verify every format in memory, then write all outputs.
-
-    Nothing is written unless every format rendered and passed verification.
-    """
-    result = ProfileResult(Path(source))
-    profile = load_profile(source, strict=options.strict, warn=warn)
-    result.slug = profile.slug
-    folder = out / profile.slug
-    rendered = {fmt: (output_name(fmt, profile.slug), get_format(fmt).render(profile, env, options))
-                for fmt in formats}
-    result.checks = check_outputs(profile, rendered)
-    failed = [check for check in result.checks if not check.ok]
-    if failed:
-        raise VerificationError(f"{source}: verification failed, nothing written: "
-                                + " | ".join(check.describe() for check in failed))
-    write_files(folder, {name: data for name, data in rendered.values()})
-    result.outputs = {fmt: folder / name for fmt, (name, _data) in rendered.items()}
-    return result
+# ---------------------------------------------------------------- planning
 
 
-def check_profile(source: Path, formats: list[str], out: Path, *, strict: bool = False, warn=None) -> ProfileResult:
-    """Verify outputs already on disk against the content, without building."""
-    result = ProfileResult(Path(source))
-    profile = load_profile(source, strict=strict, warn=warn)
-    result.slug = profile.slug
-    outputs = {}
+def _config(formats, templates, reference_docx, paper, strict) -> BuildConfig:
+    formats = tuple(dict.fromkeys(formats))
     for fmt in formats:
-        path = out / profile.slug / output_name(fmt, profile.slug)
-        try:
-            outputs[fmt] = (str(path), path.read_bytes())
-        except FileNotFoundError:
-            raise VerificationError(f"{path}: not found; build it first") from None
-        result.outputs[fmt] = path
-    result.checks = check_outputs(profile, outputs)
+        check_format_name(fmt)
+    if templates is not None and not Path(templates).is_dir():
+        raise UsageError(f"template folder {templates} does not exist or is not a folder")
+    if reference_docx is not None and not Path(reference_docx).is_file():
+        raise UsageError(f"reference document {reference_docx} does not exist")
+    return BuildConfig(formats, _absolute(templates), _absolute(reference_docx), paper, strict)
+
+
+def _absolute(path) -> str | None:
+    return None if path is None else str(Path(path).resolve())
+
+
+def _base_key(config: BuildConfig) -> bytes:
+    """Digest of everything but the content: toolkit, theme, reference document, options."""
+    from .templating import DEFAULT_TEMPLATES
+
+    digest = hashlib.sha256(f"dossier {__version__}\n".encode())
+    for path in sorted(PACKAGE.rglob("*")):  # the toolkit's own code and schema
+        if path.suffix in (".py", ".json") and path.is_file():
+            digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
+    folders = [Path(config.templates)] if config.templates else []
+    for name, path in sorted(_theme_files(folders + [DEFAULT_TEMPLATES]).items()):
+        digest.update(b"template\0" + name.encode() + b"\0" + path.read_bytes())
+    if config.reference_docx:
+        digest.update(b"reference\0" + Path(config.reference_docx).read_bytes())
+    digest.update(json.dumps({"paper": config.paper, "strict": config.strict}).encode())
+    return digest.digest()
+
+
+def _theme_files(folders: list[Path]) -> dict[str, Path]:
+    """Every file of the theme by name; a user folder's file hides the default of that name."""
+    files: dict[str, Path] = {}
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                files.setdefault(path.relative_to(folder).as_posix(), path)
+    return files
+
+
+def _plan(source: Path, config: BuildConfig, base_key: bytes, manifest: "Manifest", force: bool):
+    """(content, per-format keys, None) when the profile must be built; a result when not."""
+    try:
+        content = source.read_bytes()
+    except OSError as exc:
+        result = ProfileResult(str(source))
+        _fail(result, EnvironmentProblem(f"{source}: cannot read: {exc.strerror or exc}"))
+        return None, None, result
+    content_key = hashlib.sha256(base_key + content).hexdigest()
+    keys = {fmt: hashlib.sha256(f"{content_key} {fmt}".encode()).hexdigest() for fmt in config.formats}
+    fresh = None if force else manifest.fresh(source, keys)
+    return content, keys, fresh
+
+
+# ---------------------------------------------------------------- execution
+
+
+def _execute(pending, config: BuildConfig, executor, jobs) -> Iterator[tuple[tuple, dict]]:
+    """Yield (task, outcome) as each task completes, on the executor given or one we make."""
+    if not pending:
+        return
+    workers = jobs or os.cpu_count() or 1
+    if executor is None and (workers == 1 or len(pending) == 1):
+        for task in pending:
+            yield task, render_profile(str(task[0]), task[1], config)
+        return
+    own = executor is None
+    if own:
+        executor = cf.ProcessPoolExecutor(max_workers=min(workers, len(pending)), initializer=_worker_init)
+    futures = {executor.submit(render_profile, str(task[0]), task[1], config): task for task in pending}
+    try:
+        for future in cf.as_completed(futures):
+            yield futures[future], _outcome_of(future)
+    finally:
+        for future in futures:
+            future.cancel()
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _outcome_of(future) -> dict:
+    try:
+        return future.result()
+    except Exception:  # a worker crashed or the task could not be sent back
+        return {"error": "unexpected failure in a worker:\n" + traceback.format_exc(), "exit_code": 1}
+
+
+def _worker_init() -> None:
+    # Ctrl-C goes to the whole process group: the coordinator alone decides how to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+_ENVIRONMENTS: dict[str | None, object] = {}  # per worker process: one Jinja environment per theme
+
+
+def render_profile(source: str, content: bytes, config: BuildConfig) -> dict:
+    """Worker side: load, render every format and verify, all in memory.
+
+    Returns a plain dict (it crosses process and machine boundaries): slug,
+    files {format: (file name, bytes)}, checks, warnings; or error and exit_code.
+    """
+    from .content import load_profile
+    from .formats import RenderOptions
+    from .templating import make_environment
+    from .verify import check_outputs
+
+    warnings: list[str] = []
+    try:
+        with _collect_warnings(warnings):
+            profile = load_profile(source, strict=config.strict, data=content,
+                                   warn=logging.getLogger("dossier").warning)
+            if config.templates not in _ENVIRONMENTS:
+                _ENVIRONMENTS[config.templates] = make_environment(config.templates)
+            env = _ENVIRONMENTS[config.templates]
+            options = RenderOptions(paper=config.paper, strict=config.strict,
+                                    reference_docx=Path(config.reference_docx) if config.reference_docx else None)
+            files = {fmt: (get_format(fmt).FILENAME.format(slug=profile.slug),
+                           get_format(fmt).render(profile, env, options)) for fmt in config.formats}
+            checks = check_outputs(profile, files)
+    except DossierError as exc:
+        return {"error": _message(exc), "exit_code": exc.exit_code, "warnings": warnings}
+    except Exception:
+        return {"error": f"{source}: unexpected error:\n" + traceback.format_exc(), "exit_code": 1,
+                "warnings": warnings}
+    return {"slug": profile.slug, "files": files, "checks": checks, "warnings": warnings}
+
+
+@contextlib.contextmanager
+def _collect_warnings(into: list[str]):
+    """Gather warnings logged on the 'dossier' logger while rendering one profile."""
+
+    class Collector(logging.Handler):
+        def emit(self, record):
+            into.append(record.getMessage())
+
+    logger = logging.getLogger("dossier")
+    handlers, propagate, level = logger.handlers[:], logger.propagate, logger.level
+    logger.handlers[:] = [Collector(level=logging.WARNING)]
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.handlers[:] = handlers
+        logger.propagate = propagate
+        logger.setLevel(level)
+
+
+# ---------------------------------------------------------------- finishing
+
+
+def _finish(source: Path, keys: dict[str, str], outcome: dict, out: Path, manifest: "Manifest",
+            results: dict[Path, ProfileResult]) -> ProfileResult:
+    """Coordinator side: check the outcome, write the files by rename, record them."""
+    result = ProfileResult(str(source), warnings=outcome.get("warnings", []))
+    if "error" in outcome:
+        result.error, result.exit_code = outcome["error"], outcome["exit_code"]
+        return result
+    result.slug, result.checks = outcome["slug"], outcome["checks"]
+    if not all(check.ok for check in result.checks):
+        _fail(result, _verification_error(str(source), result.checks))
+        return result
+    clash = next((r.source for r in results.values() if r.slug == result.slug and r.status == "built"), None)
+    if clash:
+        _fail(result, UsageError(f"{source}: slug {result.slug!r} is already used by {clash}; "
+                                 "outputs would overwrite each other"))
+        return result
+    folder = out / result.slug
+    try:
+        write_files(folder, {name: data for name, data in outcome["files"].values()})
+    except DossierError as exc:
+        _fail(result, exc)
+        return result
+    result.status = "built"
+    for fmt, (name, data) in outcome["files"].items():
+        result.outputs[fmt] = str(folder / name)
+        result.hashes[fmt] = hashlib.sha256(data).hexdigest()
+    manifest.record(source, result, keys)
     return result
+
+
+def _fail(result: ProfileResult, exc: DossierError) -> None:
+    result.status = "failed"
+    result.error, result.exit_code = _message(exc), exc.exit_code
+
+
+def _message(exc: DossierError) -> str:
+    return "\n".join(getattr(exc, "problems", None) or [exc.message])
+
+
+def _verification_error(source: str, checks) -> DossierError:
+    from .errors import VerificationError
+
+    failed = [check.describe() for check in checks if not check.ok]
+    return VerificationError(f"{source}: verification failed, nothing written: " + " | ".join(failed))
+
+
+def _missing_output(path: Path) -> DossierError:
+    from .errors import VerificationError
+
+    return VerificationError(f"{path}: not found; build it first")
+
+
+def _notify(callback, result: ProfileResult) -> None:
+    if callback is not None:
+        callback(result)
+
+
+# ---------------------------------------------------------------- files, manifest, lock
 
 
 def write_files(folder: Path, files: dict[str, bytes]) -> None:
     """Write every file to a temporary name in `folder`, then rename each into place.
 
-    A failure before the renames leaves the previous outputs exactly as they were.
+    A failure before the renames leaves the previous outputs exactly as they were;
+    an interrupted build leaves no partial file behind.
     """
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -111,3 +398,103 @@ def write_files(folder: Path, files: dict[str, bytes]) -> None:
                     os.unlink(temp)
     except OSError as exc:
         raise EnvironmentProblem(f"cannot write to {folder}: {exc.strerror or exc}") from None
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+class Manifest:
+    """output/manifest.json: per content file, each output's input key, file, SHA-256 and verification."""
+
+    def __init__(self, out: Path, profiles: dict):
+        self.out = out
+        self.profiles = profiles
+        self.changed = False
+
+    @classmethod
+    def load(cls, out: Path) -> "Manifest":
+        try:
+            data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+            profiles = data["profiles"] if data.get("format") == 1 else {}
+        except (OSError, ValueError, KeyError, TypeError):
+            profiles = {}  # no manifest, or one we cannot trust: everything is rebuilt
+        return cls(out, profiles)
+
+    def key(self, source: Path) -> str:
+        return os.path.relpath(source.resolve(), self.out.resolve()).replace(os.sep, "/")
+
+    def fresh(self, source: Path, keys: dict[str, str]) -> ProfileResult | None:
+        """A 'skipped' result when every requested output is recorded, verified and untouched."""
+        entry = self.profiles.get(self.key(source))
+        if not entry:
+            return None
+        result = ProfileResult(str(source), status="skipped", slug=entry.get("slug"))
+        for fmt, key in keys.items():
+            record = entry.get("outputs", {}).get(fmt)
+            if not record or record.get("input") != key or not record.get("verified"):
+                return None
+            path = self.out / record["file"]
+            try:
+                if hashlib.sha256(path.read_bytes()).hexdigest() != record["sha256"]:
+                    return None  # edited or damaged since: rebuild it
+            except OSError:
+                return None
+            result.outputs[fmt], result.hashes[fmt] = str(path), record["sha256"]
+        return result
+
+    def record(self, source: Path, result: ProfileResult, keys: dict[str, str]) -> None:
+        entry = self.profiles.setdefault(self.key(source), {"outputs": {}})
+        if entry.get("slug") != result.slug:
+            entry["outputs"] = {}
+        entry["slug"] = result.slug
+        for check in result.checks:
+            entry["outputs"][check.format] = {
+                "file": Path(result.outputs[check.format]).relative_to(self.out).as_posix(),
+                "sha256": result.hashes[check.format],
+                "input": keys[check.format],
+                "verified": check.ok,
+                "facts": check.facts_checked,
+            }
+        self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        data = {"format": 1, "generator": f"dossier {__version__}",
+                "profiles": dict(sorted(self.profiles.items()))}
+        write_files(self.out, {MANIFEST: (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()})
+        self.changed = False
+
+
+@contextlib.contextmanager
+def output_lock(out: Path):
+    """Hold out/.dossier.lock for the whole build: two builds into one folder would mix their files."""
+    import fcntl
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle = open(out / LOCK, "a+")
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot write to output folder {out}: {exc.strerror or exc}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise OutputBusy(f"output folder {out} is in use by another build ({holder}); "
+                             "try again when it has finished") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+__all__ = ["BuildConfig", "ProfileResult", "build", "check", "find_profiles", "render_profile", "write_files"]

@@ -1,14 +1,15 @@
-"""Command line: arguments, logging, exit codes; nothing else."""
+"""Command line: arguments, progress, exit codes; nothing else."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import time
-from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_CODES, ContentError, DossierError, UsageError
+from .errors import EXIT_CODES, DossierError
 
 EPILOG = "exit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in sorted(EXIT_CODES.items()))
 
@@ -32,94 +33,151 @@ def parse_args(argv: list[str] | None):
                         help="take the Word report's styles, page setup, header and footer from FILE "
                              "(default: templates/reference.docx)")
     parser.add_argument("--paper", default="a4", choices=["a4", "letter"], help="fact sheet paper (default: a4)")
+    parser.add_argument("-j", "--jobs", type=int, metavar="N",
+                        help=f"worker processes (default: the number of cores, {os.cpu_count()})")
+    parser.add_argument("--force", action="store_true", help="rebuild profiles whose outputs are up to date")
+    parser.add_argument("--dask-scheduler", metavar="ADDRESS",
+                        help="run the build on a Dask distributed cluster (needs dossier[dask])")
     parser.add_argument("--check", action="store_true",
                         help="verify existing outputs against the content without building")
-    parser.add_argument("--strict", action="store_true", help="treat warnings (unknown keys) as errors")
+    parser.add_argument("--strict", action="store_true",
+                        help="treat warnings (unknown keys, missing glyphs) as errors")
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     parser.add_argument("--version", action="version", version=f"dossier {__version__}")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    say = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
-
-    def warn(line: str) -> None:
-        print(f"warning: {line}", file=sys.stderr, flush=True)
-
-    _route_library_warnings(warn)
-
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops as cleanly as Ctrl-C
     try:
-        return _run(args, say, warn)
+        return _run(args)
     except DossierError as exc:
-        _print_error(exc)
+        _print_error(exc.message)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        print("error: interrupted; outputs already written are complete, none is partial", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
-def _run(args, say, warn) -> int:
-    # Heavy modules load here, after argument parsing, so --help and usage errors stay instant.
-    from .batch import build_profile, check_profile, find_profiles
-    from .formats import RenderOptions, parse_formats
-    from .templating import make_environment
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _run(args) -> int:
+    # The batch module loads the heavy parts only when something must be rendered.
+    from . import batch
+    from .formats import parse_formats
 
     formats = parse_formats(args.format)
-    sources = find_profiles(args.paths)
-    out = Path(args.out)
-    env = None if args.check else make_environment(args.templates)
-    reference = Path(args.reference_docx) if args.reference_docx else None
-    if reference is not None and not reference.is_file():
-        raise UsageError(f"reference document {reference} does not exist")
-    options = RenderOptions(paper=args.paper, strict=args.strict, reference_docx=reference)
-    started = time.perf_counter()
-    failures: list[DossierError] = []
-    for source in sources:
+    sources = batch.find_profiles(args.paths)
+    report = Report(len(sources), quiet=args.quiet, checking=args.check)
+    if args.check:
+        results = batch.check(sources, formats=formats, out=args.out, strict=args.strict,
+                              on_result=report.result)
+    else:
+        with _executor(args.dask_scheduler) as executor:
+            results = batch.build(sources, formats=formats, out=args.out, jobs=args.jobs,
+                                  templates=args.templates, reference_docx=args.reference_docx,
+                                  paper=args.paper, strict=args.strict, force=args.force,
+                                  executor=executor, on_result=report.result)
+    report.summary(results)
+    failed = [r for r in results if not r.ok]
+    return (failed[0].exit_code or 6) if failed else 0  # 6: verification failed
+
+
+class _executor:
+    """A Dask cluster's executor when an address is given; None (dossier's own) otherwise."""
+
+    def __init__(self, address: str | None):
+        self.address = address
+        self.client = None
+
+    def __enter__(self):
+        if not self.address:
+            return None
         try:
-            if args.check:
-                result = check_profile(source, formats, out, strict=args.strict, warn=warn)
-            else:
-                result = build_profile(source, formats, out, env, options, warn=warn)
-        except DossierError as exc:
-            _print_error(exc)
-            failures.append(exc)
-            continue
+            from distributed import Client
+        except ImportError:
+            from .errors import UsageError
+
+            raise UsageError("--dask-scheduler needs Dask: pip install 'dossier[dask]'") from None
+        try:
+            self.client = Client(self.address, timeout="10s")
+        except OSError as exc:
+            from .errors import EnvironmentProblem
+
+            raise EnvironmentProblem(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
+        return self.client.get_executor()
+
+    def __exit__(self, *exc_info):
+        if self.client is not None:
+            self.client.close()
+
+
+class Report:
+    """Progress while the build runs: a bar on a terminal, one line per profile otherwise."""
+
+    def __init__(self, total: int, quiet: bool, checking: bool):
+        self.total = total
+        self.quiet = quiet
+        self.checking = checking
+        self.tty = sys.stderr.isatty() and not quiet
+        self.started = time.perf_counter()
+        self.done = 0
+
+    def result(self, result) -> None:
+        self.done += 1
+        self._clear_bar()
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
+        if result.error:
+            _print_error(result.error)
+        elif not self.quiet and not self.tty:
+            self._line(result)
+        if self.tty:
+            self._draw_bar(result)
+
+    def _line(self, result) -> None:
+        if result.status == "skipped":
+            print(f"skipped: {result.source} (unchanged)", flush=True)
+            return
         for check in result.checks:
-            say(f"{'ok' if check.ok else 'FAILED'}: {result.outputs[check.format]}: {check.describe().split(': ', 1)[1]}")
-        if not result.ok:
-            failures.append(_verification_failure(result))
-            print(f"error: {source}: verification failed", file=sys.stderr)
-    elapsed = time.perf_counter() - started
-    verb = "checked" if args.check else "built"
-    say(f"{verb} {len(sources) - len(failures)} of {len(sources)} profile(s) in {elapsed:.2f} s"
-        + (f"; {len(failures)} failed" if failures else ""))
-    return failures[0].exit_code if failures else 0
+            state = "ok" if check.ok else "FAILED"
+            print(f"{state}: {result.outputs[check.format]}: {check.describe().split(': ', 1)[1]}", flush=True)
+
+    def _draw_bar(self, result) -> None:
+        width = 30
+        filled = width * self.done // max(self.total, 1)
+        label = f"{self.done}/{self.total} {os.path.basename(result.source)}"
+        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {label[:60]}", end="", file=sys.stderr, flush=True)
+
+    def _clear_bar(self) -> None:
+        if self.tty:
+            print("\r" + " " * 100 + "\r", end="", file=sys.stderr, flush=True)
+
+    def summary(self, results) -> None:
+        self._clear_bar()
+        if self.quiet:
+            return
+        elapsed = time.perf_counter() - self.started
+        counts = {status: sum(1 for r in results if r.status == status and r.ok)
+                  for status in ("built", "skipped", "checked")}
+        failed = sum(1 for r in results if not r.ok)
+        if self.checking:
+            print(f"checked {counts['checked']}, failed {failed}, in {elapsed:.2f} s", flush=True)
+        else:
+            print(f"built {counts['built']}, skipped {counts['skipped']}, failed {failed}, in {elapsed:.2f} s",
+                  flush=True)
 
 
-def _route_library_warnings(warn) -> None:
-    """Writers report warnings on the 'dossier' logger; the CLI prints them as 'warning: …'."""
-    import logging
-
-    class _Printer(logging.Handler):
-        def emit(self, record):
-            warn(record.getMessage())
-
-    logger = logging.getLogger("dossier")
-    logger.handlers[:] = [_Printer(level=logging.WARNING)]
-    logger.setLevel(logging.WARNING)
-    logger.propagate = False
-
-
-def _verification_failure(result):
-    from .errors import VerificationError
-
-    return VerificationError(f"{result.source}: verification failed")
-
-
-def _print_error(exc: DossierError) -> None:
-    lines = exc.problems if isinstance(exc, ContentError) else [exc.message]
-    for line in lines:
+def _print_error(message: str) -> None:
+    for line in message.splitlines():
         print(f"error: {line}", file=sys.stderr, flush=True)
 
 

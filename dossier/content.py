@@ -40,8 +40,12 @@ class Mark:
     column: int
 
 
-class _Composer(yaml.SafeLoader):
-    """SafeLoader used only to compose nodes; construction is ours, so we keep line marks."""
+# libyaml's parser when PyYAML has it (≈ 10× faster); the same nodes and marks either way.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Composer(_BaseLoader):
+    """A safe loader used only to compose nodes; construction is ours, so we keep line marks."""
 
 
 def type_name(value: object) -> str:
@@ -117,11 +121,12 @@ def schema() -> dict:
     return json.loads(resources.files("dossier").joinpath("schema.json").read_text(encoding="utf-8"))
 
 
-def load_profile(path: str | Path, *, strict: bool = False, warn=None) -> Profile:
+def load_profile(path: str | Path, *, strict: bool = False, warn=None, data: bytes | None = None) -> Profile:
     """Read, validate and type one content file.
 
     Arguments:
-        path: the YAML file.
+        path: the YAML file (named in every message).
+        data: the file's bytes, when the caller has read them already (a batch worker).
         strict: treat warnings (unknown keys) as errors.
         warn: called with each warning line; warnings are dropped when None.
 
@@ -138,7 +143,7 @@ def load_profile(path: str | Path, *, strict: bool = False, warn=None) -> Profil
         position = f"{mark.line}:{mark.column}" if mark else "1:1"
         return f"{shown}:{position}: {format_path(key_path)}: {message}"
 
-    data = _read_yaml(path, shown, problems, marks, where)
+    data = _read_yaml(path, data, shown, problems, marks, where)
     if problems:
         raise ContentError(problems)
 
@@ -156,15 +161,19 @@ def load_profile(path: str | Path, *, strict: bool = False, warn=None) -> Profil
     return _to_profile(data, path)
 
 
-def _read_yaml(path: Path, shown: str, problems: list[str], marks: dict, where):
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            problems.append(f"{shown}:1:1: (file): file is {size:,} bytes; the limit is {MAX_BYTES:,}")
+def _read_yaml(path: Path, raw: bytes | None, shown: str, problems: list[str], marks: dict, where):
+    if raw is None:
+        try:
+            size = path.stat().st_size
+            if size > MAX_BYTES:
+                problems.append(f"{shown}:1:1: (file): file is {size:,} bytes; the limit is {MAX_BYTES:,}")
+                return None
+            raw = path.read_bytes()
+        except OSError as exc:
+            problems.append(f"{shown}:1:1: (file): cannot read: {exc.strerror or exc}")
             return None
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.append(f"{shown}:1:1: (file): cannot read: {exc.strerror or exc}")
+    if len(raw) > MAX_BYTES:
+        problems.append(f"{shown}:1:1: (file): file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
         return None
     try:
         text = raw.decode("utf-8")
@@ -205,10 +214,15 @@ def _nearest_mark(marks: dict, key_path: tuple) -> Mark | None:
     return marks.get(path)
 
 
-def _check_schema(data, problems: list[str], warnings: list[str], where) -> None:
+@lru_cache(maxsize=1)
+def _validator():
     import jsonschema  # only needed once a file parsed
 
-    validator = jsonschema.Draft202012Validator(schema())
+    return jsonschema.Draft202012Validator(schema())
+
+
+def _check_schema(data, problems: list[str], warnings: list[str], where) -> None:
+    validator = _validator()
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         for path, message, is_warning in _describe(error):
             (warnings if is_warning else problems).append(where(path, message))

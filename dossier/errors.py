@@ -57,6 +57,12 @@ class EnvironmentProblem(DossierError):
     exit_code = 7
 
 
+class OutputBusy(DossierError):
+    """Another build holds the output folder's lock; try again later."""
+
+    exit_code = 8
+
+
 EXIT_CODES = {
     0: "success: every output built and verified",
     1: "unexpected internal error (a bug: the traceback is printed)",
@@ -66,4 +72,5 @@ EXIT_CODES = {
     RenderError.exit_code: "render error: e.g. the fact sheet does not fit one page at the smallest type size",
     VerificationError.exit_code: "verification failed: an output is missing facts (nothing is written)",
     EnvironmentProblem.exit_code: "environment error: missing system library or font, unwritable output folder",
+    OutputBusy.exit_code: "output folder busy: another build holds its lock (safe to retry)",
 }

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import threading
 
-import markdown
 from markupsafe import Markup
 
 _INLINE_SPECIALS = re.compile(r"([\\`*_\[\]])")
@@ -63,26 +62,30 @@ def _neutralise_opening(text: str) -> str:
     return f"&#{ord(text[0])};{text[1:]}"
 
 
-def _converter() -> markdown.Markdown:
+def _converter():
     # One Markdown instance per thread: building one costs more than converting a report.
+    # Imported here, not at module load, so commands that render nothing stay light.
     md = getattr(_local, "md", None)
     if md is None:
+        import markdown
+
         md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
-        md.treeprocessors.register(_SafeLinks(md), "dossier_safe_links", 5)  # after links are parsed
+        md.treeprocessors.register(_safe_links_processor(markdown, md), "dossier_safe_links", 5)
         _local.md = md
     return md
 
 
-class _SafeLinks(markdown.treeprocessors.Treeprocessor):
-    """Links and images may point only at http(s), mailto or an in-document anchor."""
+def _safe_links_processor(markdown, md):
+    class SafeLinks(markdown.treeprocessors.Treeprocessor):
+        """Links and images may point only at http(s), mailto or an in-document anchor."""
 
-    def run(self, root):
-        for element in [e for e in root.iter() if e.tag in ("a", "img")]:
-            attribute = "href" if element.tag == "a" else "src"
-            target = element.get(attribute, "")
-            if not _SAFE_LINK.match(target):
+        def run(self, root):
+            for element in [e for e in root.iter() if e.tag in ("a", "img")]:
+                attribute = "href" if element.tag == "a" else "src"
+                if _SAFE_LINK.match(element.get(attribute, "")):
+                    continue
                 if element.tag == "img":
                     # An image would be fetched by the PDF renderer; show its alt text instead.
                     alt = element.get("alt", "")
@@ -91,7 +94,9 @@ class _SafeLinks(markdown.treeprocessors.Treeprocessor):
                     element.text = alt
                 else:
                     del element.attrib["href"]
-        return None
+            return None
+
+    return SafeLinks(md)
 
 
 def to_html(markdown_text: str) -> str:

@@ -6,15 +6,13 @@ import json
 import traceback
 from pathlib import Path
 
-import jinja2
-
 from . import markup
 from .errors import TemplateError, UsageError
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-def make_environment(user_templates: str | Path | None = None) -> jinja2.Environment:
+def make_environment(user_templates: str | Path | None = None):
     """A Jinja environment over the user's folder (if any) and then the default theme.
 
     Arguments:
@@ -23,6 +21,8 @@ def make_environment(user_templates: str | Path | None = None) -> jinja2.Environ
     Returns:
         An environment with StrictUndefined and dossier's filters.
     """
+    import jinja2  # here, not at module load: planning a build needs only DEFAULT_TEMPLATES
+
     folders = [DEFAULT_TEMPLATES]
     if user_templates is not None:
         user = Path(user_templates)
@@ -50,7 +50,7 @@ def make_environment(user_templates: str | Path | None = None) -> jinja2.Environ
     return env
 
 
-def template_folders(env: jinja2.Environment) -> list[Path]:
+def template_folders(env) -> list[Path]:
     return [Path(f) for f in env.globals["template_folders"]]
 
 
@@ -64,8 +64,10 @@ def yaml_string(text: str) -> str:
     return json.dumps(str(text), ensure_ascii=False)
 
 
-def render_template(env: jinja2.Environment, name: str, context: dict) -> str:
+def render_template(env, name: str, context: dict) -> str:
     """Render one template; any Jinja failure becomes a TemplateError naming file and line."""
+    import jinja2
+
     try:
         template = env.get_template(name)
         return template.render(**context)
@@ -82,7 +84,7 @@ def render_template(env: jinja2.Environment, name: str, context: dict) -> str:
         raise TemplateError(f"{_template_location(exc, env, name)}: {type(exc).__name__}: {exc}") from None
 
 
-def _template_location(exc: BaseException, env: jinja2.Environment, name: str) -> str:
+def _template_location(exc: BaseException, env, name: str) -> str:
     # Jinja rewrites tracebacks so that template frames carry the template's file and line.
     folders = env.globals["template_folders"]
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):

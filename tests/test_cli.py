@@ -54,7 +54,9 @@ def test_check_passes_on_fresh_outputs_and_fails_on_tampered_ones(built, capsys)
     capsys.readouterr()
     assert main([str(source), "--out", str(out), "--check"]) == 6
     captured = capsys.readouterr()
-    assert f"FAILED: {md}: missing 1 of 10 facts: budget ('€3.5 million')" in captured.out
+    assert captured.err == (f"error: {source}: verification failed, nothing written: "
+                            f"{md}: missing 1 of 10 facts: budget ('€3.5 million')\n")
+    assert captured.out.startswith("checked 0, failed 1, in ")
 
 
 def test_content_error_exits_3_writes_nothing_and_keeps_earlier_outputs(built, capsys):
@@ -76,7 +78,7 @@ def test_one_bad_profile_does_not_stop_the_others(tmp_path, aurora_copy, capsys)
     out = tmp_path / "out"
     assert main([str(bad), str(aurora_copy), "--out", str(out), "--format", "md"]) == 3
     assert (out / "aurora" / "aurora.md").exists()
-    assert "built 1 of 2 profile(s)" in capsys.readouterr().out
+    assert "built 1, skipped 0, failed 1, in " in capsys.readouterr().out
 
 
 def test_template_error_exits_4(tmp_path, capsys):

@@ -7,13 +7,31 @@ Heavy libraries are imported inside render/read_text, never at import time.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from . import docx, markdown, pdf
 
-FORMATS = {"pdf": pdf, "docx": docx, "md": markdown}
+
+class _FormatTable(Mapping):
+    """name → writer module, imported on first use: planning a build must not load Jinja or lxml."""
+
+    def __init__(self, modules: dict[str, str]):
+        self._modules = modules
+
+    def __getitem__(self, name: str):
+        return importlib.import_module(self._modules[name], __name__)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+
+FORMATS = _FormatTable({"pdf": ".pdf", "docx": ".docx", "md": ".markdown"})
 
 
 @dataclass(frozen=True)
@@ -27,10 +45,14 @@ class RenderOptions:
 
 def get_format(name: str):
     """The format module for `name`; an unknown name lists the known ones."""
-    try:
-        return FORMATS[name]
-    except KeyError:
-        raise UsageError(f"unknown format {name!r} (known: {', '.join(FORMATS)})") from None
+    check_format_name(name)
+    return FORMATS[name]
+
+
+def check_format_name(name: str) -> None:
+    """Raise a UsageError listing the known formats unless `name` is one (imports nothing)."""
+    if name not in FORMATS:
+        raise UsageError(f"unknown format {name!r} (known: {', '.join(FORMATS)})")
 
 
 def parse_formats(text: str) -> list[str]:
@@ -39,7 +61,7 @@ def parse_formats(text: str) -> list[str]:
     if not names:
         raise UsageError(f"no format given (known: {', '.join(FORMATS)})")
     for name in names:
-        get_format(name)
+        check_format_name(name)
     return list(dict.fromkeys(names))
 
 

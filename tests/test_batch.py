@@ -1,0 +1,179 @@
+"""Batch builds: parallel, incremental through the manifest, reproducible, isolated, locked."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import fcntl
+import hashlib
+import json
+import subprocess
+import sys
+
+import pytest
+
+import dossier
+from dossier import batch
+from dossier.cli import main
+from dossier.errors import OutputBusy
+from tests.conftest import AURORA, ROOT
+
+
+def make_profiles(folder, count: int):
+    """`count` copies of the Aurora fixture with their own slugs and names."""
+    folder.mkdir(exist_ok=True)
+    text = AURORA.read_text(encoding="utf-8")
+    for i in range(count):
+        (folder / f"p{i}.yaml").write_text(
+            text.replace("slug: aurora", f"slug: p{i}").replace("name: Aurora Lab", f"name: Aurora Lab {i}"),
+            encoding="utf-8")
+    return folder
+
+
+def statuses(results):
+    return [(r.slug, r.status) for r in results]
+
+
+@pytest.fixture
+def three(tmp_path):
+    return make_profiles(tmp_path / "content", 3)
+
+
+def test_library_api_builds_in_parallel_and_reports_each_profile(three, tmp_path):
+    out = tmp_path / "out"
+    results = dossier.build([three], formats=("md", "docx"), out=out, jobs=2)
+    assert statuses(results) == [("p0", "built"), ("p1", "built"), ("p2", "built")]
+    first = results[0]
+    assert first.ok and first.error is None
+    assert first.outputs == {"md": str(out / "p0" / "p0.md"), "docx": str(out / "p0" / "p0-report.docx")}
+    assert first.hashes["md"] == hashlib.sha256((out / "p0" / "p0.md").read_bytes()).hexdigest()
+    assert [check.ok for check in first.checks] == [True, True]
+
+
+def test_manifest_records_inputs_outputs_and_verification(three, tmp_path):
+    out = tmp_path / "out"
+    batch.build([three], formats=("md",), out=out, jobs=1)
+    manifest = json.loads((out / "manifest.json").read_text())
+    entry = manifest["profiles"]["../content/p1.yaml"]
+    assert entry["slug"] == "p1"
+    record = entry["outputs"]["md"]
+    assert record["file"] == "p1/p1.md" and record["verified"] is True and record["facts"] == 10
+    assert record["sha256"] == hashlib.sha256((out / "p1" / "p1.md").read_bytes()).hexdigest()
+    assert len(record["input"]) == 64
+
+
+def test_unchanged_profiles_are_skipped_and_changes_rebuild_only_what_they_touch(three, tmp_path):
+    out = tmp_path / "out"
+    assert statuses(batch.build([three], formats=("md",), out=out, jobs=1))[0] == ("p0", "built")
+    assert [r.status for r in batch.build([three], formats=("md",), out=out)] == ["skipped"] * 3
+    # One content file edited: only it is rebuilt.
+    p1 = three / "p1.yaml"
+    p1.write_text(p1.read_text().replace("Aurora Lab 1", "Aurora Lab One"))
+    assert [r.status for r in batch.build([three], formats=("md",), out=out)] == ["skipped", "built", "skipped"]
+    # An output edited by hand is rebuilt.
+    (out / "p2" / "p2.md").write_text("tampered")
+    assert [r.status for r in batch.build([three], formats=("md",), out=out)] == ["skipped", "skipped", "built"]
+    # --force rebuilds everything.
+    assert [r.status for r in batch.build([three], formats=("md",), out=out, force=True)] == ["built"] * 3
+
+
+def test_a_changed_template_rebuilds_every_profile(three, tmp_path):
+    out, theme = tmp_path / "out", tmp_path / "theme"
+    theme.mkdir()
+    (theme / "report.md.j2").write_text((ROOT / "templates" / "report.md.j2").read_text())
+    batch.build([three], formats=("md",), out=out, templates=theme, jobs=1)
+    assert [r.status for r in batch.build([three], formats=("md",), out=out, templates=theme)] == ["skipped"] * 3
+    (theme / "report.md.j2").write_text((theme / "report.md.j2").read_text() + "\n<!-- changed -->\n")
+    assert [r.status for r in batch.build([three], formats=("md",), out=out, templates=theme)] == ["built"] * 3
+
+
+def test_a_noop_rebuild_imports_no_renderer(three, tmp_path):
+    out = tmp_path / "out"
+    batch.build([three], formats=("md", "docx"), out=out, jobs=1)
+    probe = ("import sys\nfrom dossier.cli import main\n"
+             f"code = main([{str(three)!r}, '--out', {str(out)!r}, '--format', 'md,docx', '-q'])\n"
+             "print(code, sorted(m for m in ('weasyprint', 'docx', 'jinja2', 'markdown', 'jsonschema') "
+             "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert result.stdout.strip() == "0 []", result.stderr
+
+
+def test_same_input_gives_identical_bytes_across_processes(tmp_path):
+    hashes = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        subprocess.run([sys.executable, "build.py", str(AURORA), "--out", str(out), "-q", "--jobs", "1"],
+                       cwd=ROOT, check=True)
+        hashes.append({p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (out / "aurora").iterdir()})
+    assert hashes[0] == hashes[1]
+    assert len(hashes[0]) == 3
+
+
+def test_one_bad_profile_is_reported_and_the_others_are_built(three, tmp_path):
+    (three / "p1.yaml").write_text("slug: [broken\n")
+    results = batch.build([three], formats=("md",), out=tmp_path / "out", jobs=2)
+    assert statuses(results) == [("p0", "built"), (None, "failed"), ("p2", "built")]
+    assert results[1].exit_code == 3 and results[1].error.startswith(f"{three / 'p1.yaml'}:2:1: (file): YAML syntax")
+
+
+def test_two_profiles_with_one_slug_do_not_overwrite_each_other(three, tmp_path):
+    (three / "p2.yaml").write_text((three / "p2.yaml").read_text().replace("slug: p2", "slug: p0"))
+    results = batch.build([three], formats=("md",), out=tmp_path / "out", jobs=1)
+    assert results[2].status == "failed"
+    assert results[2].error == f"{three / 'p2.yaml'}: slug 'p0' is already used by {three / 'p0.yaml'}; " \
+                               "outputs would overwrite each other"
+
+
+def test_a_held_lock_is_a_clear_error(three, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".dossier.lock", "w") as holder:
+        holder.write("pid 4242\n")
+        holder.flush()
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        with pytest.raises(OutputBusy):
+            batch.build([three], formats=("md",), out=out, jobs=1)
+        assert main([str(three), "--out", str(out), "--format", "md"]) == 8
+    assert capsys.readouterr().err == (f"error: output folder {out} is in use by another build (pid 4242); "
+                                       "try again when it has finished\n")
+
+
+def test_any_executor_can_run_the_build(three, tmp_path):
+    with cf.ThreadPoolExecutor(max_workers=2) as executor:
+        results = batch.build([three], formats=("md",), out=tmp_path / "out", executor=executor)
+    assert [r.status for r in results] == ["built"] * 3
+
+
+def test_dask_cluster_on_loopback(three, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        code = main([str(three), "--out", str(tmp_path / "out"), "--format", "md,docx",
+                     "--dask-scheduler", cluster.scheduler_address, "-q"])
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".dossier.lock", "manifest.json", "p0", "p1", "p2"]
+    assert (tmp_path / "out" / "p1" / "p1-report.docx").stat().st_size > 10_000
+
+
+def test_sigterm_mid_build_leaves_no_partial_file(tmp_path):
+    import signal
+    import time
+
+    content = make_profiles(tmp_path / "content", 8)
+    out = tmp_path / "out"
+    build = subprocess.Popen([sys.executable, "build.py", str(content), "--out", str(out), "--jobs", "2", "-q"],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(out.glob("p*/*.pdf")) and time.monotonic() < deadline and build.poll() is None:
+        time.sleep(0.05)
+    build.send_signal(signal.SIGTERM)
+    _stdout, stderr = build.communicate(timeout=60)
+    assert build.returncode == 130, stderr
+    assert "error: interrupted" in stderr
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    # What the manifest records is on disk, whole; the next build finishes the rest.
+    manifest = json.loads((out / "manifest.json").read_text())
+    for entry in manifest["profiles"].values():
+        for record in entry["outputs"].values():
+            assert hashlib.sha256((out / record["file"]).read_bytes()).hexdigest() == record["sha256"]
+    results = batch.build([content], out=out)
+    assert all(r.ok for r in results) and "built" in {r.status for r in results}
