@@ -164,9 +164,9 @@ def _config(formats, templates, reference_docx, paper, strict) -> BuildConfig:
     for fmt in formats:
         check_format_name(fmt)
     if templates is not None and not Path(templates).is_dir():
-        raise UsageError(f"template folder {templates} does not exist or is not a folder")
+        raise EnvironmentProblem(f"template folder {templates} does not exist or is not a folder")
     if reference_docx is not None and not Path(reference_docx).is_file():
-        raise UsageError(f"reference document {reference_docx} does not exist")
+        raise EnvironmentProblem(f"reference document {reference_docx} does not exist or is not a file")
     return BuildConfig(formats, _absolute(templates), _absolute(reference_docx), paper, strict)
 
 

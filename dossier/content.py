@@ -68,14 +68,15 @@ class _Builder:
         self.where = where
         self.marks = marks
         self.seen: set[int] = set()
+        self.alias_paths: list[tuple] = []
 
     def build(self, node, path: tuple = ()):
-        self.marks[path] = Mark(node.start_mark.line + 1, node.start_mark.column + 1)
         if id(node) in self.seen:
             # The composer hands back the same node for every alias: refusing reuse
             # makes alias bombs ("billion laughs") impossible to expand.
-            self.problems.append(self.where(path, "YAML aliases (*name) are not supported; write the value out"))
+            self.alias_paths.append(path)
             return None
+        self.marks[path] = Mark(node.start_mark.line + 1, node.start_mark.column + 1)
         self.seen.add(id(node))
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
@@ -144,6 +145,8 @@ def load_profile(path: str | Path, *, strict: bool = False, warn=None, data: byt
         return f"{shown}:{position}: {format_path(key_path)}: {message}"
 
     data = _read_yaml(path, data, shown, problems, marks, where)
+    if not problems:
+        _check_characters(data, (), problems, where)
     if problems:
         raise ContentError(problems)
 
@@ -204,7 +207,42 @@ def _read_yaml(path: Path, raw: bytes | None, shown: str, problems: list[str], m
     if node is None:
         problems.append(f"{shown}:1:1: (file): the file is empty; expected a profile mapping")
         return None
-    return _Builder(loader, problems, where, marks).build(node)
+    builder = _Builder(loader, problems, where, marks)
+    data = builder.build(node)
+    if builder.alias_paths:
+        _report_aliases(text, builder.alias_paths, problems, where)
+    return data
+
+
+def _report_aliases(text: str, paths: list[tuple], problems: list[str], where) -> None:
+    # Composed nodes keep the anchor's mark, not the alias's: the parse events have it.
+    # Both the builder's visits and the events follow document order, so they pair up.
+    events = [e for e in yaml.parse(text, Loader=_BaseLoader) if isinstance(e, yaml.AliasEvent)]
+    for path, event in zip(paths, events):
+        mark = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+        problems.append(where(path, f"YAML alias *{event.anchor} is not supported; write the value out", mark))
+
+
+# XML 1.0 cannot hold these: python-docx would crash on them, and PDF text cannot carry them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _check_characters(value, path: tuple, problems: list[str], where) -> None:
+    """Refuse control characters and lone surrogates, naming the field and the character."""
+    if isinstance(value, str):
+        match = _NOT_XML.search(value)
+        if match:
+            code = ord(match.group())
+            kind = "a lone surrogate" if 0xD800 <= code <= 0xDFFF else "a control character"
+            problems.append(where(path, f"contains U+{code:04X} ({kind}, at character {match.start() + 1}), "
+                                        "which documents cannot hold; remove it"))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_characters(key, path, problems, where)
+            _check_characters(item, path + (key,), problems, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_characters(item, path + (index,), problems, where)
 
 
 def _nearest_mark(marks: dict, key_path: tuple) -> Mark | None:
@@ -263,10 +301,13 @@ def _describe(error):
         hint = error.schema.get("description") or f"text matching {error.validator_value}"
         if error.validator_value == "\\S":
             hint = "non-blank text"
+        hint = hint.rstrip(".")
         yield path, f"expected {hint[0].lower() + hint[1:]}, got {_show(value)}", False
     elif kind == "propertyNames":
         for sub in error.context:
             yield path + (sub.instance,), f"invalid id {sub.instance!r}: expected lower_snake_case starting with a letter", False
+    elif kind == "not" and path == ("slug",):
+        yield path, f"expected a name Windows does not reserve (con, prn, aux, nul, com1-9, lpt1-9), got {_show(value)}", False
     elif kind == "minLength":
         yield path, f"expected non-empty text, got {_show(value)}", False
     elif kind in ("minItems", "maxItems"):

@@ -83,12 +83,18 @@ def build_context(profile: Profile) -> dict:
 
 
 def metadata(profile: Profile) -> dict[str, str]:
-    """Document metadata, identical in every output: PDF info, DOCX core properties, front matter."""
+    """Document metadata, identical in every output: PDF info, DOCX core properties, front matter.
+
+    Whitespace is collapsed here, once, so no writer or reader has a different idea of it.
+    """
+    def one_line(text: str) -> str:
+        return " ".join(text.split())
+
     return {
-        "title": profile.name,
+        "title": one_line(profile.name),
         "subject": subject(profile),
-        "author": profile.publisher.name,
-        "keywords": ", ".join(profile.keywords),
+        "author": one_line(profile.publisher.name),
+        "keywords": ", ".join(one_line(keyword) for keyword in profile.keywords),
         "language": profile.language,
         "created": profile.date.isoformat(),
     }

@@ -15,7 +15,7 @@ from markupsafe import Markup
 _INLINE_SPECIALS = re.compile(r"([\\`*_\[\]])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 # A prose string is one paragraph; these openings would turn it into another block.
-_BLOCK_OPENING = re.compile(r"^(#|>|[-+*](?=\s|$)|=|~|`{3})|^(\d+)([.)])(?=\s|$)")
+_BLOCK_OPENING = re.compile(r"^(#|>|[-+*](?=\s|$)|=|~|`{3}|\[(?=[^\]]*\]:))|^(\d+)([.)])(?=\s|$)")
 _SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 _local = threading.local()
 

@@ -7,7 +7,7 @@ import traceback
 from pathlib import Path
 
 from . import markup
-from .errors import TemplateError, UsageError
+from .errors import EnvironmentProblem, TemplateError
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -27,7 +27,7 @@ def make_environment(user_templates: str | Path | None = None):
     if user_templates is not None:
         user = Path(user_templates)
         if not user.is_dir():
-            raise UsageError(f"template folder {user} does not exist or is not a folder")
+            raise EnvironmentProblem(f"template folder {user} does not exist or is not a folder")
         folders.insert(0, user.resolve())
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(f) for f in folders]),

@@ -21,7 +21,8 @@ def test_inline_html(prose, html):
 
 
 @pytest.mark.parametrize("prose", ["# not a heading", "- not a list", "+ nor this", "1. not numbered",
-                                   "2) nor this", "> not a quote", "```not code", "=== not a rule"])
+                                   "2) nor this", "> not a quote", "```not code", "=== not a rule",
+                                   "[x]: https://example.org not a link definition"])
 def test_block_syntax_at_the_start_of_prose_stays_text(prose):
     html = markup.to_html(markup.inline(prose))
     assert html.startswith("<p>") and html.count("<p>") == 1

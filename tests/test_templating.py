@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dossier.errors import TemplateError, UsageError
+from dossier.errors import EnvironmentProblem, TemplateError
 from dossier.formats import RenderOptions, markdown
 from dossier.templating import make_environment, render_template
 
@@ -33,7 +33,7 @@ def test_syntax_error_names_template_file_and_line(tmp_path, bigscience):
 
 
 def test_missing_template_folder_is_a_usage_error(tmp_path):
-    with pytest.raises(UsageError, match="does not exist"):
+    with pytest.raises(EnvironmentProblem, match="does not exist"):
         make_environment(tmp_path / "nowhere")
 
 

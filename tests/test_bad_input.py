@@ -1,0 +1,243 @@
+"""Bad and hostile input: a clear error, the right exit code, nothing lost, nothing evaluated."""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import io
+import re
+
+import pytest
+import yaml
+
+from dossier.cli import main
+from dossier.formats import FORMATS, RenderOptions
+from dossier.formats import markdown as markdown_format
+from dossier.content import load_profile
+from tests.conftest import AURORA
+
+
+def run(capsys, *args) -> tuple[int, str]:
+    code = main([*map(str, args), "-q"])
+    return code, capsys.readouterr().err
+
+
+def aurora_with(tmp_path, edit) -> "Path":  # noqa: F821
+    data = yaml.safe_load(AURORA.read_text(encoding="utf-8"))
+    edit(data)
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------ content errors, through the CLI
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("slug: x\nname: [a\n", "YAML syntax error"),
+    ("# only a comment\n", "(file): the file is empty; expected a profile mapping"),
+    ("slug: a\nslug: b\n", "2:1: slug: duplicate key 'slug' (first defined at line 1)"),
+    ("a: &x [1]\nb: *x\n", "2:4: b: YAML alias *x is not supported; write the value out"),
+    ("name: !!python/object/apply:os.system [echo]\n", "YAML tag 'tag:yaml.org,2002:python/object/apply:os.system'"),
+    ("slug: 7\n", "1:7: slug: expected a string, got a number 7"),
+])
+def test_content_errors_exit_3_with_file_line_and_no_traceback(tmp_path, capsys, text, expected):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    code, err = run(capsys, path, "--out", tmp_path / "out")
+    assert code == 3
+    assert err.startswith(f"error: {path}:") and expected in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out" / "x").exists()
+
+
+def test_bytes_that_are_not_utf8(tmp_path, capsys):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("slug: x\nname: Zoë\n".encode("latin-1"))
+    assert run(capsys, path, "--out", tmp_path) == (3, f"error: {path}:2:9: (file): not UTF-8 text (byte 0xeb)\n")
+
+
+def test_a_file_over_the_size_limit(tmp_path, capsys):
+    path = tmp_path / "huge.yaml"
+    path.write_bytes(b"# " + b"x" * 1_000_000 + b"\n")
+    assert run(capsys, path, "--out", tmp_path) == (
+        3, f"error: {path}:1:1: (file): file is 1,000,003 bytes; the limit is 1,000,000\n")
+
+
+def test_billion_laughs_is_refused_quickly(tmp_path, capsys):
+    lines = ["a: &a ['lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol']"]
+    for i in range(1, 10):
+        prev, name = chr(96 + i), chr(97 + i)
+        lines.append(f"{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]")
+    path = tmp_path / "lol.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    code, err = run(capsys, path, "--out", tmp_path)
+    assert code == 3 and err.count(" is not supported; write the value out") == 72
+
+
+def test_missing_required_fields_and_wrong_types_are_listed_together(tmp_path, capsys):
+    path = aurora_with(tmp_path, lambda d: (d.pop("lead"), d["facts"]["budget"].update(value=["x"])))
+    code, err = run(capsys, path, "--out", tmp_path)
+    assert code == 3
+    first, second = err.splitlines()
+    assert first == f"error: {path}:1:1: (top level): missing required key 'lead'"
+    line, column = re.match(rf"error: {re.escape(str(path))}:(\d+):(\d+): facts\.budget\.value: "
+                            r"expected a string, got a list$", second).groups()
+    assert path.read_text().splitlines()[int(line) - 1][int(column) - 1:] == "- x"  # points at the value
+
+
+def test_unknown_keys_warn_and_fail_under_strict(tmp_path, capsys):
+    path = aurora_with(tmp_path, lambda d: d["publisher"].update(colour="blue"))
+    code, err = run(capsys, path, "--out", tmp_path / "o", "--format", "md")
+    assert code == 0 and "warning: " in err and "publisher.colour: unknown key 'colour'" in err
+    code, err = run(capsys, path, "--out", tmp_path / "o", "--format", "md", "--strict")
+    assert code == 3 and err.rstrip().endswith("(an error under --strict)")
+
+
+def test_unknown_fact_reference_and_duplicate_fact_ids(tmp_path, capsys):
+    path = aurora_with(tmp_path, lambda d: d.update(lead="See [[nothing_here]]."))
+    code, err = run(capsys, path, "--out", tmp_path)
+    assert code == 3 and "lead: unknown fact 'nothing_here' in '[[nothing_here]]'" in err
+    text = AURORA.read_text().replace("  budget:\n", "  director:\n", 1)
+    path.write_text(text)
+    code, err = run(capsys, path, "--out", tmp_path)
+    assert code == 3 and "facts.director: duplicate key 'director' (first defined at line" in err
+
+
+@pytest.mark.parametrize("slug, expected", [
+    ("../escape", "slug: expected file-name stem of every output"),
+    ("/etc", "slug: expected file-name stem of every output"),
+    ("con", "slug: expected a name Windows does not reserve (con, prn, aux, nul, com1-9, lpt1-9), got a string 'con'"),
+    ("Upper", "slug: expected file-name stem of every output"),
+])
+def test_slugs_that_would_leave_the_output_folder_or_are_reserved(tmp_path, capsys, slug, expected):
+    path = aurora_with(tmp_path, lambda d: d.update(slug=slug))
+    code, err = run(capsys, path, "--out", tmp_path / "out")
+    assert code == 3 and expected in err
+    assert not (tmp_path / "out").exists() or not [p for p in (tmp_path / "out").iterdir() if p.is_dir()]
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x0b", "\x1b", "\ufffe"])
+def test_characters_xml_forbids_are_refused_naming_the_field(tmp_path, capsys, char):
+    path = aurora_with(tmp_path, lambda d: d["facts"]["budget"].update(value=f"3.5{char} million"))
+    code, err = run(capsys, path, "--out", tmp_path)
+    assert code == 3
+    assert f"facts.budget.value: contains U+{ord(char):04X} (a control character, at character 4)" in err
+
+
+def test_a_lone_surrogate_is_refused(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text(AURORA.read_text().replace("value: Borealis-9", 'value: "Borealis-\\ud800"'))
+    code, err = run(capsys, path, "--out", tmp_path)
+    # libyaml refuses the escape itself; the pure-Python parser lets it through to our check.
+    assert code == 3 and err.count("\n") == 1 and (
+        f"{path}:45:24: (file): YAML syntax error: found invalid Unicode character escape code" in err
+        or "contains U+D800 (a lone surrogate, at character 10)" in err)
+
+
+# ------------------------------------------------------------ content is data, in every output
+
+HOSTILE = {
+    "name": "Aurora <b>Lab</b> {{ 6*7 }}",
+    "paragraph": "<script>alert(1)</script> {% include 'x' %} <img src=x> &amp; done",
+    "items": ["# not a heading", "- not a list", "| not | a table |", "1. not numbered", "> not a quote"],
+    "value": "a | b * c [d] <e>",
+}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory, env):
+    tmp = tmp_path_factory.mktemp("hostile")
+
+    def edit(d):
+        d["name"] = HOSTILE["name"]
+        d["lead"] = HOSTILE["paragraph"]  # the fact sheet shows the lead, not section paragraphs
+        d["sections"][0]["blocks"] = [HOSTILE["paragraph"], {"list": HOSTILE["items"]}]
+        d["facts"]["array"]["value"] = HOSTILE["value"]
+
+    profile = load_profile(aurora_with(tmp, edit))
+    outputs = {fmt: module.render(profile, env, RenderOptions()) for fmt, module in FORMATS.items()}
+    return profile, outputs
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_template_and_html_syntax_in_content_come_out_as_text(hostile, fmt):
+    _profile, outputs = hostile
+    text = " ".join(FORMATS[fmt].read_text(outputs[fmt]).split())
+    shown = (HOSTILE["name"], HOSTILE["paragraph"], HOSTILE["value"])
+    for literal in shown + (() if fmt == "pdf" else tuple(HOSTILE["items"])):
+        assert literal in text, (fmt, literal)
+    assert "42" not in text
+
+
+def test_markdown_structure_is_not_changed_by_content(hostile, aurora_outputs):
+    _profile, outputs = hostile
+    from dossier.markup import to_html
+
+    def shape(md_bytes):
+        _front, body = markdown_format.split_front_matter(md_bytes.decode())
+        html = to_html(body)
+        return {tag: len(re.findall(f"<{tag}[ >]", html)) for tag in ("h1", "h2", "ul", "ol", "table", "tr", "blockquote", "script", "img")}
+
+    hostile_shape, clean_shape = shape(outputs["md"]), shape(aurora_outputs["md"])
+    assert hostile_shape["script"] == hostile_shape["img"] == hostile_shape["blockquote"] == hostile_shape["ol"] == 0
+    assert hostile_shape["h1"] == 1 and hostile_shape["h2"] == clean_shape["h2"]
+    assert hostile_shape["tr"] == clean_shape["tr"]  # a | in a value does not add cells or rows
+    assert "<script>" not in outputs["md"].decode()
+
+
+def test_hostile_outputs_still_pass_verification(hostile):
+    from dossier.verify import check_outputs
+
+    profile, outputs = hostile
+    checks = check_outputs(profile, {fmt: (fmt, data) for fmt, data in outputs.items()})
+    assert [c.missing for c in checks] == [(), (), ()]
+
+
+# ------------------------------------------------------------ environment errors
+
+
+def test_output_folder_that_cannot_be_written(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, err = run(capsys, AURORA, "--out", blocker, "--format", "md")
+    assert code == 7 and err.startswith(f"error: cannot write to output folder {blocker}: ")
+
+
+def test_template_folder_that_does_not_exist(tmp_path, capsys):
+    assert run(capsys, AURORA, "--out", tmp_path, "--templates", tmp_path / "nope") == (
+        7, f"error: template folder {tmp_path / 'nope'} does not exist or is not a folder\n")
+
+
+def test_missing_pango_is_one_clear_line(tmp_path, capsys, monkeypatch):
+    import sys
+
+    from dossier.formats import pdf
+
+    real_import = builtins.__import__
+
+    def no_pango(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0': libpango-1.0-0: cannot open shared object file")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.delitem(sys.modules, "weasyprint", raising=False)
+    monkeypatch.setattr(pdf, "_weasyprint", None, raising=False)
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    code, err = run(capsys, AURORA, "--out", tmp_path, "--format", "pdf", "--jobs", "1")
+    assert code == 7
+    assert err.startswith("error: WeasyPrint cannot load a system library (cannot load library 'libpango-1.0-0'")
+    assert "apt-get install libpango-1.0-0" in err and err.count("\n") == 1
+
+
+# ------------------------------------------------------------ nothing lost
+
+
+def test_a_failed_rebuild_leaves_every_earlier_output_byte_identical(tmp_path, capsys, aurora_copy):
+    out = tmp_path / "out"
+    assert run(capsys, aurora_copy, "--out", out)[0] == 0
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (out / "aurora").iterdir()}
+    aurora_copy.write_text(aurora_copy.read_text().replace("[[array]]", "[[no_such_fact]]"))
+    assert run(capsys, aurora_copy, "--out", out)[0] == 3
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (out / "aurora").iterdir()}
+    assert after == before
