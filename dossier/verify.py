@@ -1,4 +1,4 @@
-"""Read finished outputs back and prove that each carries every fact of the ledger."""
+"""Read finished outputs back and prove that each carries every fact of the ledger and the same metadata."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .context import fact_values
+from .context import fact_values, metadata
 from .formats import get_format
 from .model import Profile
 
@@ -14,11 +14,13 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": 
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
                          "\u00ab": '"', "\u00bb": '"'})
 _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85]+")
 _AUTO_HYPHEN_BREAK = re.compile("[\u00ad\u2010][ \t]*\r?\n[ \t]*")
 
 
-def normalise(text: str) -> str:
-    """Text as compared: NFKC, justification hyphens removed, dashes and quotes unified, spaces collapsed.
+def normalise(text: str, keep_lines: bool = False) -> str:
+    """Text as compared: NFKC, justification hyphens and invisible format characters removed,
+    dashes and quotes unified, spaces collapsed.
 
     Real hyphens stay ('176-billion-parameter'). pypdfium2 returns a hard hyphen at
     a line end as U+FFFE with the two lines joined: that is a real hyphen.
@@ -27,52 +29,85 @@ def normalise(text: str) -> str:
     text = _AUTO_HYPHEN_BREAK.sub("", text)  # a hyphen the line breaker added, and its line end
     text = text.replace("\u00ad", "")
     text = unicodedata.normalize("NFKC", text)
+    # Invisible format characters (bidi marks, zero-width joiners) are not what a reader
+    # sees, and PDF text extraction drops them: compare without them.
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = _DASHES.sub("-", text.translate(_QUOTES))
+    if keep_lines:  # an output's line breaks matter to `contains`
+        return "\n".join(" ".join(line.split()) for line in _LINE_BREAKS.split(text) if line.strip())
     return " ".join(text.split())
 
 
 def contains(text: str, value: str) -> bool:
-    """Whether `value` occurs in `text` as a whole: '46' is not found in '2046' or '46th'."""
-    start = text.find(value)
-    while start != -1:
-        end = start + len(value)
-        before_ok = start == 0 or not (text[start - 1].isalnum() and value[0].isalnum())
-        after_ok = end == len(text) or not (text[end].isalnum() and value[-1].isalnum())
-        if before_ok and after_ok:
-            return True
-        start = text.find(value, start + 1)
-    return False
+    """Whether `value` occurs in `text` as a whole: '46' is not found in '2046' or '46th'.
+
+    A line break in `text` (from normalise(..., keep_lines=True)) stands for a space or
+    for nothing: a line may break where there was a space, after a slash, or between
+    two CJK characters, where there was none.
+    """
+    parts = []
+    for index, char in enumerate(value):
+        if char == " ":
+            parts.append("[ \n]")
+            continue
+        parts.append(re.escape(char))
+        if index + 1 < len(value) and value[index + 1] != " ":
+            parts.append("\n?")
+    pattern = "".join(parts)
+    if value[:1].isalnum():
+        pattern = r"(?<![^\W_])" + pattern
+    if value[-1:].isalnum():
+        pattern += r"(?![^\W_])"
+    return re.search(pattern, text) is not None
 
 
 @dataclass(frozen=True)
 class OutputCheck:
-    """The result of reading one output back: which facts it lacks."""
+    """The result of reading one output back: which facts it lacks, which metadata differ."""
 
     format: str
     name: str
     facts_checked: int
     missing: tuple[tuple[str, str], ...]  # (fact id, value)
+    metadata: tuple[tuple[str, str, str], ...] = ()  # (field, expected, found)
 
     @property
     def ok(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.metadata
 
     def describe(self) -> str:
         if self.ok:
             return f"{self.name}: all {self.facts_checked} facts present"
-        listed = "; ".join(f"{fact_id} ({value!r})" for fact_id, value in self.missing)
-        return f"{self.name}: missing {len(self.missing)} of {self.facts_checked} facts: {listed}"
+        problems = []
+        if self.missing:
+            listed = "; ".join(f"{fact_id} ({value!r})" for fact_id, value in self.missing)
+            problems.append(f"missing {len(self.missing)} of {self.facts_checked} facts: {listed}")
+        problems += [f"metadata {field}: expected {expected!r}, found {found!r}"
+                     for field, expected, found in self.metadata]
+        return f"{self.name}: " + "; ".join(problems)
 
 
-def check_output(profile: Profile, fmt: str, name: str, data: bytes, values: dict[str, str] | None = None) -> OutputCheck:
-    """Read `data` back with the format's reader and look for every fact value in it."""
+def check_output(profile: Profile, fmt: str, name: str, data: bytes, values: dict[str, str] | None = None,
+                 expected_metadata: dict[str, str] | None = None) -> OutputCheck:
+    """Read `data` back with the format's reader and look for every fact value in it.
+
+    With `expected_metadata` (context.metadata(profile), as check_outputs passes), the
+    output's document metadata must carry those values too.
+    """
+    module = get_format(fmt)
     values = fact_values(profile) if values is None else values
-    text = normalise(get_format(fmt).read_text(data))
+    text = normalise(module.read_text(data), keep_lines=True)
     missing = tuple((fact_id, value) for fact_id, value in values.items() if not contains(text, normalise(value)))
-    return OutputCheck(fmt, name, len(values), missing)
+    mismatches: tuple[tuple[str, str, str], ...] = ()
+    if expected_metadata is not None and hasattr(module, "read_metadata"):
+        found = module.read_metadata(data)
+        mismatches = tuple((field, expected, found.get(field, "")) for field, expected in expected_metadata.items()
+                           if found.get(field, "") != expected)
+    return OutputCheck(fmt, name, len(values), missing, mismatches)
 
 
 def check_outputs(profile: Profile, outputs: dict[str, tuple[str, bytes]]) -> list[OutputCheck]:
-    """Check several outputs: {format: (display name, bytes)}."""
+    """Check several outputs, facts and metadata: {format: (display name, bytes)}."""
     values = fact_values(profile)
-    return [check_output(profile, fmt, name, data, values) for fmt, (name, data) in outputs.items()]
+    expected = metadata(profile)
+    return [check_output(profile, fmt, name, data, values, expected) for fmt, (name, data) in outputs.items()]

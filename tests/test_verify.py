@@ -76,3 +76,11 @@ def test_fact_values_are_resolved(bigscience):
     values = fact_values(bigscience)
     assert values["flagship_outputs"].startswith("BLOOM (176-billion-parameter multilingual language model)")
     assert "[[" not in "".join(values.values())
+
+
+def test_a_line_break_in_an_output_stands_for_a_space_or_for_nothing():
+    text = normalise("costs approximately\r\n$4 million; the 𮨨\r\n$}þ mark; a long/\r\nslash", keep_lines=True)
+    assert contains(text, "approximately $4 million")
+    assert contains(text, "𮨨$}þ")
+    assert contains(text, "long/slash")
+    assert not contains(text, "approximately $5 million")
