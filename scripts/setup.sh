@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Pango renders the PDF; libharfbuzz-subset0 makes font subsetting ~10x faster than the
 # fontTools fallback; Noto covers scripts DejaVu lacks.
-SYSTEM_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core"
+SYSTEM_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-noto-cjk"
 
 missing=""
 for package in $SYSTEM_PACKAGES; do
