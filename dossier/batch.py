@@ -19,7 +19,7 @@ import os
 import signal
 import tempfile
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -219,26 +219,59 @@ def _plan(source: Path, config: BuildConfig, base_key: bytes, manifest: "Manifes
 
 
 def _execute(pending, config: BuildConfig, executor, jobs) -> Iterator[tuple[tuple, dict]]:
-    """Yield (task, outcome) as each task completes, on the executor given or one we make."""
+    """Yield (task, outcome) as each profile completes, on the executor given or one we make."""
     if not pending:
         return
     workers = jobs or os.cpu_count() or 1
-    if executor is None and (workers == 1 or len(pending) == 1):
+    units = _units(pending, config, workers if executor is None else 0)
+    if executor is None and (workers == 1 or len(units) == 1):
         for task in pending:
             yield task, render_profile(str(task[0]), task[1], config)
         return
     own = executor is None
     if own:
-        executor = cf.ProcessPoolExecutor(max_workers=min(workers, len(pending)), initializer=_worker_init)
-    futures = {executor.submit(render_profile, str(task[0]), task[1], config): task for task in pending}
+        executor = cf.ProcessPoolExecutor(max_workers=min(workers, len(units)), initializer=_worker_init)
+    futures = {executor.submit(render_profile, str(task[0]), task[1], unit): (index, task)
+               for index, task, unit in units}
+    expected = {index: sum(1 for i, _t, _u in units if i == index) for index, _t, _u in units}
+    parts: dict[int, list[dict]] = {}
     try:
         for future in cf.as_completed(futures):
-            yield futures[future], _outcome_of(future)
+            index, task = futures[future]
+            parts.setdefault(index, []).append(_outcome_of(future))
+            if len(parts[index]) == expected[index]:
+                yield task, _merge(parts.pop(index), config.formats)
     finally:
         for future in futures:
             future.cancel()
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _units(pending, config: BuildConfig, workers: int) -> list[tuple[int, tuple, BuildConfig]]:
+    """(profile index, task, config) per unit of work: a profile, or part of its formats.
+
+    With fewer profiles than workers, a profile's fact sheet (the slow part) renders in
+    one worker while its other formats render in another.
+    """
+    groups = [config.formats]
+    if len(pending) < workers and "pdf" in config.formats and len(config.formats) > 1:
+        groups = [("pdf",), tuple(fmt for fmt in config.formats if fmt != "pdf")]
+    return [(index, task, replace(config, formats=group))
+            for index, task in enumerate(pending) for group in groups]
+
+
+def _merge(outcomes: list[dict], order: tuple[str, ...]) -> dict:
+    """One profile's outcome from the outcomes of its parts (formats in the requested order)."""
+    warnings = list(dict.fromkeys(w for outcome in outcomes for w in outcome.get("warnings", [])))
+    failed = [outcome for outcome in outcomes if "error" in outcome]
+    if failed:
+        return {**failed[0], "warnings": warnings}
+    checks = sorted((check for outcome in outcomes for check in outcome["checks"]),
+                    key=lambda check: order.index(check.format))
+    files = {fmt: file for outcome in outcomes for fmt, file in outcome["files"].items()}
+    return {"slug": outcomes[0]["slug"], "files": {fmt: files[fmt] for fmt in order},
+            "checks": checks, "warnings": warnings}
 
 
 def _outcome_of(future) -> dict:

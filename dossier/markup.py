@@ -7,6 +7,7 @@ reader sees it as text in every output.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 
@@ -99,8 +100,12 @@ def _safe_links_processor(markdown, md):
     return SafeLinks(md)
 
 
+@functools.lru_cache(maxsize=16)
 def to_html(markdown_text: str) -> str:
-    """Markdown (a whole document body) → HTML."""
+    """Markdown (a whole document body) → HTML.
+
+    Cached: the Word writer and the Markdown verifier convert the same report text.
+    """
     md = _converter()
     try:
         return md.convert(markdown_text)

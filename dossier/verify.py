@@ -30,8 +30,12 @@ def normalise(text: str, keep_lines: bool = False) -> str:
     text = text.replace("\u00ad", "")
     text = unicodedata.normalize("NFKC", text)
     # Invisible format characters (bidi marks, zero-width joiners) are not what a reader
-    # sees, and PDF text extraction drops them: compare without them.
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    # sees, and PDF text extraction drops them: compare without them. Looking only at
+    # the distinct characters present keeps this cheap on long texts.
+    if not text.isascii():
+        invisible = {ord(ch): None for ch in set(text) if unicodedata.category(ch) == "Cf"}
+        if invisible:
+            text = text.translate(invisible)
     text = _DASHES.sub("-", text.translate(_QUOTES))
     if keep_lines:  # an output's line breaks matter to `contains`
         return "\n".join(" ".join(line.split()) for line in _LINE_BREAKS.split(text) if line.strip())
@@ -45,6 +49,8 @@ def contains(text: str, value: str) -> bool:
     for nothing: a line may break where there was a space, after a slash, or between
     two CJK characters, where there was none.
     """
+    if _contains_as_written(text, value):
+        return True
     parts = []
     for index, char in enumerate(value):
         if char == " ":
@@ -59,6 +65,19 @@ def contains(text: str, value: str) -> bool:
     if value[-1:].isalnum():
         pattern += r"(?![^\W_])"
     return re.search(pattern, text) is not None
+
+
+def _contains_as_written(text: str, value: str) -> bool:
+    """The common case, without a regular expression: the value with its own spaces."""
+    start = text.find(value)
+    while start != -1:
+        end = start + len(value)
+        before_ok = start == 0 or not (text[start - 1].isalnum() and value[0].isalnum())
+        after_ok = end == len(text) or not (text[end].isalnum() and value[-1].isalnum())
+        if before_ok and after_ok:
+            return True
+        start = text.find(value, start + 1)
+    return False
 
 
 @dataclass(frozen=True)

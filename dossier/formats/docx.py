@@ -99,7 +99,8 @@ def open_reference(path: Path):
 
 def _ensure_styles(document) -> None:
     """Add the styles the writer uses that the reference lacks, from the default reference."""
-    missing = [name for name in STYLES_USED if name not in document.styles]
+    present = {style.name for style in document.styles}  # `in styles` walks every style each time
+    missing = [name for name in STYLES_USED if name not in present]
     if not missing:
         return
     source = open_reference(DEFAULT_TEMPLATES / REFERENCE)
@@ -360,11 +361,12 @@ class _BodyWriter:
         table = self.document.add_table(rows=len(rows), cols=width)
         table._tbl.tblPr.style = self.style_ids[TABLE_STYLE]
         _set_table_geometry(table, _column_widths(width, self.text_width))
-        for r, row in enumerate(rows):
-            cells = row.findall("./*")
-            _set_row_properties(table.rows[r], header=r == 0 and all(cell.tag == "th" for cell in cells))
-            for c, cell_element in enumerate(cells):
-                paragraph = table.cell(r, c).paragraphs[0]
+        for index, (row_element, row) in enumerate(zip(rows, table.rows)):
+            cells = row_element.findall("./*")
+            _set_row_properties(row, header=index == 0 and all(cell.tag == "th" for cell in cells))
+            # row.cells once per row: table.cell(r, c) rebuilds the whole grid on every call.
+            for cell_element, cell in zip(cells, row.cells):
+                paragraph = cell.paragraphs[0]
                 paragraph._p.get_or_add_pPr().style = self.style_ids[CELL_STYLE]
                 self.inline(paragraph, cell_element)
 
