@@ -102,7 +102,8 @@ def main() -> None:
         cold = best_of(3, build_command(str(paths[0]), "--out", str(work / "cold"), "--force"))
         full = run(build_command(str(work / "content"), "--out", str(out), "--jobs", str(args.jobs)))
         noop = best_of(5, build_command(str(work / "content"), "--out", str(out)))
-        paths[7].write_text(paths[7].read_text().replace("BigScience 007", "BigScience Seven"))
+        changed = paths[len(paths) // 2]
+        changed.write_text(changed.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
         one_changed = run(build_command(str(work / "content"), "--out", str(out), "--jobs", str(args.jobs)))
         peak = worker_peak_mb(paths[:2 * args.jobs], args.jobs)
         pandoc = pandoc_seconds(out / "subject-000" / "subject-000.md", work)

@@ -74,9 +74,10 @@ def phases(pdf, profile, env, options, runs: int) -> dict[str, list[float]]:
             context = pdf.template_context(profile, options.paper)
         with Timer() as t_template:
             html = render_template(env, pdf.TEMPLATE, {**context, "font_size": pdf.FONT_STEPS[0]})
+            stylesheet = pdf._stylesheet(weasyprint, render_template(env, pdf.STYLESHEET, context), folders)
         fetcher = pdf.make_fetcher(folders)
         with Timer() as t_layout:
-            document = pdf._layout(weasyprint, html, folders, fetcher)
+            document = pdf._layout(weasyprint, html, folders, fetcher, stylesheet)
         with Timer() as t_write:
             pdf._write_pdf(document)
         for name, timer in (("context", t_context), ("template", t_template), ("layout", t_layout),

@@ -16,8 +16,10 @@ import hashlib
 import json
 import logging
 import os
+import re
 import signal
 import tempfile
+import threading
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,11 +27,12 @@ from typing import Callable, Iterator
 
 from . import __version__
 from .errors import DossierError, EnvironmentProblem, OutputBusy, UsageError
-from .formats import FORMATS, check_format_name, get_format
+from .formats import FORMATS, check_format_name, get_format, output_name
 
 MANIFEST = "manifest.json"
 LOCK = ".dossier.lock"
 PACKAGE = Path(__file__).resolve().parent
+RENDERING_PACKAGES = ("weasyprint", "pydyf", "python-docx", "markdown", "jinja2", "pypdfium2", "pyyaml", "lxml")
 
 
 @dataclass(frozen=True)
@@ -93,12 +96,19 @@ def build(paths, *, formats=tuple(FORMATS), out="output", jobs: int | None = Non
             content, keys, result = _plan(source, config, base_key, manifest, force)
             if result is not None:
                 results[source] = result
-                _notify(on_result, result)
             else:
                 pending.append((source, content, keys))
+        claims = SlugClaims(manifest, {r.slug: Path(r.source) for r in results.values() if r.slug})
+        for source, error in claims.refuse_shared(pending).items():
+            results[source] = ProfileResult(str(source))
+            _fail(results[source], error)
+        pending = [task for task in pending if task[0] not in results]
+        for source in sources:
+            if source in results:
+                _notify(on_result, results[source])
         try:
             for (source, _content, keys), outcome in _execute(pending, config, executor, jobs):
-                result = _finish(source, keys, outcome, out, manifest, results)
+                result = _finish(source, keys, outcome, out, manifest, claims)
                 results[source] = result
                 _notify(on_result, result)
         finally:
@@ -123,14 +133,14 @@ def check(paths, *, formats=tuple(FORMATS), out="output", strict: bool = False,
             result.slug = profile.slug
             files = {}
             for fmt in formats:
-                path = Path(out) / profile.slug / get_format(fmt).FILENAME.format(slug=profile.slug)
+                path = Path(out) / profile.slug / output_name(fmt, profile.slug)
                 if not path.is_file():
                     raise _missing_output(path)
                 files[fmt] = (str(path), path.read_bytes())
                 result.outputs[fmt] = str(path)
             result.checks = check_outputs(profile, files)
             if not result.ok:
-                _fail(result, _verification_error(str(source), result.checks))
+                _fail(result, _verification_error(str(source), result.checks, built=False))
         except DossierError as exc:
             _fail(result, exc)
         results.append(result)
@@ -178,7 +188,14 @@ def _base_key(config: BuildConfig) -> bytes:
     """Digest of everything but the content: toolkit, theme, reference document, options."""
     from .templating import DEFAULT_TEMPLATES
 
+    from importlib.metadata import PackageNotFoundError, version
+
     digest = hashlib.sha256(f"dossier {__version__}\n".encode())
+    for package in RENDERING_PACKAGES:  # their versions shape the bytes as much as our code does
+        try:
+            digest.update(f"{package} {version(package)}\n".encode())
+        except PackageNotFoundError:
+            digest.update(f"{package} absent\n".encode())
     for path in sorted(PACKAGE.rglob("*")):  # the toolkit's own code and schema
         if path.suffix in (".py", ".json") and path.is_file():
             digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
@@ -196,7 +213,10 @@ def _theme_files(folders: list[Path]) -> dict[str, Path]:
     files: dict[str, Path] = {}
     for folder in folders:
         for path in folder.rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts:
+            parts = path.relative_to(folder).parts
+            if any(part.startswith(".") or part == "__pycache__" for part in parts):
+                continue  # hidden files and caches are no part of a theme
+            if path.is_file():
                 files.setdefault(path.relative_to(folder).as_posix(), path)
     return files
 
@@ -255,8 +275,10 @@ def _units(pending, config: BuildConfig, workers: int) -> list[tuple[int, tuple,
     one worker while its other formats render in another.
     """
     groups = [config.formats]
-    if len(pending) < workers and "pdf" in config.formats and len(config.formats) > 1:
-        groups = [("pdf",), tuple(fmt for fmt in config.formats if fmt != "pdf")]
+    if len(pending) < workers and len(config.formats) > 1:
+        slow = tuple(fmt for fmt in config.formats if getattr(get_format(fmt), "SLOW", False))
+        rest = tuple(fmt for fmt in config.formats if fmt not in slow)
+        groups = [group for group in (slow, rest) if group]
     return [(index, task, replace(config, formats=group))
             for index, task in enumerate(pending) for group in groups]
 
@@ -310,7 +332,7 @@ def render_profile(source: str, content: bytes, config: BuildConfig) -> dict:
             env = _ENVIRONMENTS[config.templates]
             options = RenderOptions(paper=config.paper, strict=config.strict,
                                     reference_docx=Path(config.reference_docx) if config.reference_docx else None)
-            files = {fmt: (get_format(fmt).FILENAME.format(slug=profile.slug),
+            files = {fmt: (output_name(fmt, profile.slug),
                            get_format(fmt).render(profile, env, options)) for fmt in config.formats}
             checks = check_outputs(profile, files)
     except DossierError as exc:
@@ -321,32 +343,39 @@ def render_profile(source: str, content: bytes, config: BuildConfig) -> dict:
     return {"slug": profile.slug, "files": files, "checks": checks, "warnings": warnings}
 
 
+_sink = threading.local()  # per thread: the warnings list of the profile it is rendering
+
+
+class _WarningSink(logging.Handler):
+    """One handler on the 'dossier' logger: each warning goes to the profile its thread renders."""
+
+    def emit(self, record):
+        messages = getattr(_sink, "messages", None)
+        if messages is not None:
+            messages.append(record.getMessage())
+        elif not logging.getLogger().handlers:
+            logging.lastResort.handle(record)  # as if this handler were not there
+
+
 @contextlib.contextmanager
 def _collect_warnings(into: list[str]):
-    """Gather warnings logged on the 'dossier' logger while rendering one profile."""
-
-    class Collector(logging.Handler):
-        def emit(self, record):
-            into.append(record.getMessage())
-
+    """Gather the warnings logged on the 'dossier' logger by this thread while it renders one profile."""
     logger = logging.getLogger("dossier")
-    handlers, propagate, level = logger.handlers[:], logger.propagate, logger.level
-    logger.handlers[:] = [Collector(level=logging.WARNING)]
-    logger.propagate = False
-    logger.setLevel(logging.WARNING)
+    if not any(isinstance(handler, _WarningSink) for handler in logger.handlers):
+        logger.addHandler(_WarningSink(level=logging.WARNING))
+    previous = getattr(_sink, "messages", None)
+    _sink.messages = into
     try:
         yield
     finally:
-        logger.handlers[:] = handlers
-        logger.propagate = propagate
-        logger.setLevel(level)
+        _sink.messages = previous
 
 
 # ---------------------------------------------------------------- finishing
 
 
 def _finish(source: Path, keys: dict[str, str], outcome: dict, out: Path, manifest: "Manifest",
-            results: dict[Path, ProfileResult]) -> ProfileResult:
+            claims: "SlugClaims") -> ProfileResult:
     """Coordinator side: check the outcome, write the files by rename, record them."""
     result = ProfileResult(str(source), warnings=outcome.get("warnings", []))
     if "error" in outcome:
@@ -356,10 +385,9 @@ def _finish(source: Path, keys: dict[str, str], outcome: dict, out: Path, manife
     if not all(check.ok for check in result.checks):
         _fail(result, _verification_error(str(source), result.checks))
         return result
-    clash = next((r.source for r in results.values() if r.slug == result.slug and r.status == "built"), None)
+    clash = claims.claim(result.slug, source)
     if clash:
-        _fail(result, UsageError(f"{source}: slug {result.slug!r} is already used by {clash}; "
-                                 "outputs would overwrite each other"))
+        _fail(result, clash)
         return result
     folder = out / result.slug
     try:
@@ -384,11 +412,12 @@ def _message(exc: DossierError) -> str:
     return "\n".join(getattr(exc, "problems", None) or [exc.message])
 
 
-def _verification_error(source: str, checks) -> DossierError:
+def _verification_error(source: str, checks, *, built: bool = True) -> DossierError:
     from .errors import VerificationError
 
     failed = [check.describe() for check in checks if not check.ok]
-    return VerificationError(f"{source}: verification failed, nothing written: " + " | ".join(failed))
+    said = "verification failed, nothing written" if built else "verification failed"
+    return VerificationError(f"{source}: {said}: " + " | ".join(failed))
 
 
 def _missing_output(path: Path) -> DossierError:
@@ -437,6 +466,47 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
+class SlugClaims:
+    """Which content file owns which output folder: two profiles must never share a slug."""
+
+    _SLUG_LINE = re.compile(rb"^slug:[ \t]*['\"]?([a-z0-9-]+)['\"]?[ \t]*(?:#.*)?$", re.MULTILINE)
+
+    def __init__(self, manifest: "Manifest", claimed: dict[str, Path]):
+        self.manifest = manifest
+        self.claimed = dict(claimed)
+
+    def refuse_shared(self, pending) -> dict[Path, DossierError]:
+        """Before rendering: profiles whose slug line another profile of this build shares."""
+        by_slug: dict[str, list[Path]] = {}
+        for source, content, _keys in pending:
+            match = self._SLUG_LINE.search(content)
+            if match:
+                by_slug.setdefault(match.group(1).decode(), []).append(source)
+        refused = {}
+        for slug, sources in by_slug.items():
+            owners = sources + ([self.claimed[slug]] if slug in self.claimed else [])
+            if len(owners) > 1:
+                for source in sources:
+                    others = ", ".join(str(o) for o in owners if o != source)
+                    refused[source] = _slug_clash(source, slug, others)
+        return refused
+
+    def claim(self, slug: str, source: Path) -> DossierError | None:
+        """Claim `slug` for `source`, or the error if another content file owns it."""
+        owner = self.claimed.get(slug) or self.manifest.owner(slug, source)
+        if owner is not None and Path(owner) != source:
+            return _slug_clash(source, slug, str(owner))
+        self.claimed[slug] = source
+        return None
+
+
+def _slug_clash(source: Path, slug: str, others: str) -> DossierError:
+    from .errors import ContentError
+
+    return ContentError([f"{source}: slug {slug!r} is also used by {others}; their outputs would "
+                         "overwrite each other: give each profile its own slug"])
+
+
 class Manifest:
     """output/manifest.json: per content file, each output's input key, file, SHA-256 and verification."""
 
@@ -456,6 +526,16 @@ class Manifest:
 
     def key(self, source: Path) -> str:
         return os.path.relpath(source.resolve(), self.out.resolve()).replace(os.sep, "/")
+
+    def owner(self, slug: str, source: Path) -> Path | None:
+        """Another content file, still present, whose outputs the manifest records under `slug`."""
+        mine = self.key(source)
+        for key, entry in self.profiles.items():
+            if key != mine and entry.get("slug") == slug:
+                other = (self.out / key).resolve()
+                if other.is_file():
+                    return other
+        return None
 
     def fresh(self, source: Path, keys: dict[str, str]) -> ProfileResult | None:
         """A 'skipped' result when every requested output is recorded, verified and untouched."""
@@ -505,6 +585,8 @@ def output_lock(out: Path):
     """Hold out/.dossier.lock for the whole build: two builds into one folder would mix their files."""
     import fcntl
 
+    if out.exists() and not out.is_dir():
+        raise EnvironmentProblem(f"output folder {out} is a file, not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
         handle = open(out / LOCK, "a+")

@@ -109,6 +109,10 @@ class _executor:
             raise UsageError("--dask-scheduler needs Dask: pip install 'dossier[dask]'") from None
         try:
             self.client = Client(self.address, timeout="10s")
+        except ValueError as exc:
+            from .errors import UsageError
+
+            raise UsageError(f"--dask-scheduler: {self.address!r} is not a scheduler address ({exc})") from None
         except OSError as exc:
             from .errors import EnvironmentProblem
 

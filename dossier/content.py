@@ -13,9 +13,13 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import ContentError
+from .markup import one_line
 from .model import Block, Entry, Fact, Profile, Publisher, Section, Source
 
 MAX_BYTES = 1_000_000  # a profile is a few kB; anything this large is a mistake or an attack
+MAX_ALIAS_REPORTS = 10  # an alias bomb would otherwise print one line per alias
+MAX_EXPANDED = 20_000  # characters a field may reach once its fact references are replaced
+WORD_PROPERTY_LIMIT = 255  # Word's limit for a document property (title, author, keywords, ...)
 REFERENCE = re.compile(r"\[\[([^\[\]]*)\]\]")
 REFERENCE_BODY = re.compile(r"^([a-z][a-z0-9_]*)(?:\.([a-z][a-z0-9_]*))?$")
 
@@ -62,13 +66,14 @@ def format_path(path: tuple) -> str:
 class _Builder:
     """Turns a composed YAML node tree into plain data, recording a mark per key path."""
 
-    def __init__(self, loader: yaml.SafeLoader, problems: list[str], where, marks: dict):
+    def __init__(self, loader: yaml.SafeLoader, problems: list[str], where, marks: dict, key_marks: dict):
         self.loader = loader
         self.problems = problems
         self.where = where
         self.marks = marks
         self.seen: set[int] = set()
         self.alias_paths: list[tuple] = []
+        self.key_marks: dict[tuple, Mark] = key_marks
 
     def build(self, node, path: tuple = ()):
         if id(node) in self.seen:
@@ -94,21 +99,24 @@ class _Builder:
         if node.tag != "tag:yaml.org,2002:map":
             return self._bad_tag(node, path)
         result: dict = {}
+        key_lines: dict[str, int] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self.problems.append(self.where(path, "YAML merge keys (<<) are not supported"))
                 continue
             if not isinstance(key_node, ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
                 mark = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                self.problems.append(self.where(path, f"expected a text key, got {key_node.value!r}", mark))
+                kind = {MappingNode: "a mapping", SequenceNode: "a list"}.get(type(key_node), repr(key_node.value))
+                self.problems.append(self.where(path, f"expected a text key, got {kind}", mark))
                 continue
             key = key_node.value
+            mark = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in result:
-                first = self.marks[path + (key,)]
-                mark = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 self.problems.append(self.where(
-                    path + (key,), f"duplicate key {key!r} (first defined at line {first.line})", mark))
+                    path + (key,), f"duplicate key {key!r} (first defined at line {key_lines[key]})", mark))
                 continue
+            key_lines[key] = mark.line
+            self.key_marks[path + (key,)] = mark
             result[key] = self.build(value_node, path + (key,))
         return result
 
@@ -137,23 +145,25 @@ def load_profile(path: str | Path, *, strict: bool = False, warn=None, data: byt
     path = Path(path)
     shown = str(path)
     problems: list[str] = []
-    marks: dict[tuple, Mark] = {}
+    marks: dict[tuple, Mark] = {}  # where each value starts
+    key_marks: dict[tuple, Mark] = {}  # where each mapping key stands
 
     def where(key_path: tuple, message: str, mark: Mark | None = None) -> str:
         mark = mark or _nearest_mark(marks, key_path)
         position = f"{mark.line}:{mark.column}" if mark else "1:1"
         return f"{shown}:{position}: {format_path(key_path)}: {message}"
 
-    data = _read_yaml(path, data, shown, problems, marks, where)
+    data = _read_yaml(path, data, shown, problems, marks, key_marks, where)
     if not problems:
         _check_characters(data, (), problems, where)
     if problems:
         raise ContentError(problems)
 
     warnings: list[str] = []
-    _check_schema(data, problems, warnings, where)
+    _check_schema(data, problems, warnings, where, key_marks)
     if not problems:
         _check_references(data, problems, where)
+        _check_values(data, problems, where)
     if strict:
         problems.extend(w + " (an error under --strict)" for w in warnings)
     elif warn:
@@ -164,7 +174,8 @@ def load_profile(path: str | Path, *, strict: bool = False, warn=None, data: byt
     return _to_profile(data, path)
 
 
-def _read_yaml(path: Path, raw: bytes | None, shown: str, problems: list[str], marks: dict, where):
+def _read_yaml(path: Path, raw: bytes | None, shown: str, problems: list[str], marks: dict, key_marks: dict,
+               where):
     if raw is None:
         try:
             size = path.stat().st_size
@@ -207,7 +218,7 @@ def _read_yaml(path: Path, raw: bytes | None, shown: str, problems: list[str], m
     if node is None:
         problems.append(f"{shown}:1:1: (file): the file is empty; expected a profile mapping")
         return None
-    builder = _Builder(loader, problems, where, marks)
+    builder = _Builder(loader, problems, where, marks, key_marks)
     data = builder.build(node)
     if builder.alias_paths:
         _report_aliases(text, builder.alias_paths, problems, where)
@@ -218,13 +229,16 @@ def _report_aliases(text: str, paths: list[tuple], problems: list[str], where) -
     # Composed nodes keep the anchor's mark, not the alias's: the parse events have it.
     # Both the builder's visits and the events follow document order, so they pair up.
     events = [e for e in yaml.parse(text, Loader=_BaseLoader) if isinstance(e, yaml.AliasEvent)]
-    for path, event in zip(paths, events):
+    for path, event in list(zip(paths, events))[:MAX_ALIAS_REPORTS]:
         mark = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
         problems.append(where(path, f"YAML alias *{event.anchor} is not supported; write the value out", mark))
+    if len(paths) > MAX_ALIAS_REPORTS:
+        problems.append(where((), f"... and {len(paths) - MAX_ALIAS_REPORTS} more YAML aliases", Mark(1, 1)))
 
 
 # XML 1.0 cannot hold these: python-docx would crash on them, and PDF text cannot carry them.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# DEL and the C1 controls are legal XML but not printable YAML: front matter could not hold them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def _check_characters(value, path: tuple, problems: list[str], where) -> None:
@@ -259,18 +273,28 @@ def _validator():
     return jsonschema.Draft202012Validator(schema())
 
 
-def _check_schema(data, problems: list[str], warnings: list[str], where) -> None:
+def _check_schema(data, problems: list[str], warnings: list[str], where, key_marks: dict) -> None:
     validator = _validator()
+    found: dict[str, bool] = {}  # message → is a warning; jsonschema repeats some errors
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        for path, message, is_warning in _describe(error):
-            (warnings if is_warning else problems).append(where(path, message))
+        for path, message, is_warning, about_key in _describe(error):
+            line = where(path, message, key_marks.get(path) if about_key else None)
+            found.setdefault(line, is_warning)
+    for line, is_warning in found.items():
+        (warnings if is_warning else problems).append(line)
 
 
 def _describe(error):
-    """Yield (key path, message, is_warning) for one jsonschema error, in our words."""
+    """Yield (key path, message, is_warning, about_key) for one jsonschema error, in our words.
+
+    about_key: the message is about the key itself (unknown, invalid), so it points at the key.
+    """
     path = tuple(error.absolute_path)
     value = error.instance
     kind = error.validator
+    if "propertyNames" in error.relative_schema_path:  # a fact id: reported at the id itself
+        yield path + (value,), f"invalid fact id {value!r}: expected lower_snake_case starting with a letter", False, True
+        return
     if kind == "oneOf":
         # A block is a paragraph or a one-key mapping: report against the likeliest branch.
         if isinstance(value, dict) and len(value) == 1:
@@ -282,44 +306,41 @@ def _describe(error):
             if best or matching:
                 return
         yield path, (f"expected a paragraph (text) or a mapping with one of the keys list, products, "
-                     f"people, organisations, got {_show(value)}"), False
+                     f"people, organisations, got {_show(value)}"), False, False
         return
     if kind == "type":
         expected = {"string": "a string", "array": "a list", "object": "a mapping", "integer": "a number",
                     "number": "a number", "boolean": "a boolean"}.get(error.validator_value, error.validator_value)
-        yield path, f"expected {expected}, got {_show(value)}", False
+        yield path, f"expected {expected}, got {_show(value)}", False, False
     elif kind == "required":
         missing = [k for k in error.validator_value if k not in value]
         for key in missing:
-            yield path, f"missing required key {key!r}", False
+            yield path, f"missing required key {key!r}", False, False
     elif kind == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extra = [k for k in value if k not in error.schema.get("properties", {})]
         for key in extra:
-            yield path + (key,), f"unknown key {key!r} (expected one of: {', '.join(allowed)})", True
+            yield path + (key,), f"unknown key {key!r} (expected one of: {', '.join(allowed)})", True, True
     elif kind == "pattern":
         hint = error.schema.get("description") or f"text matching {error.validator_value}"
         if error.validator_value == "\\S":
             hint = "non-blank text"
         hint = hint.rstrip(".")
-        yield path, f"expected {hint[0].lower() + hint[1:]}, got {_show(value)}", False
-    elif kind == "propertyNames":
-        for sub in error.context:
-            yield path + (sub.instance,), f"invalid id {sub.instance!r}: expected lower_snake_case starting with a letter", False
+        yield path, f"expected {hint[0].lower() + hint[1:]}, got {_show(value)}", False, False
     elif kind == "not" and path == ("slug",):
-        yield path, f"expected a name Windows does not reserve (con, prn, aux, nul, com1-9, lpt1-9), got {_show(value)}", False
+        yield path, f"expected a name Windows does not reserve (con, prn, aux, nul, com1-9, lpt1-9), got {_show(value)}", False, False
     elif kind == "minLength":
-        yield path, f"expected non-empty text, got {_show(value)}", False
+        yield path, f"expected non-empty text, got {_show(value)}", False, False
     elif kind in ("minItems", "maxItems"):
-        yield path, f"expected {'at least' if kind == 'minItems' else 'at most'} {error.validator_value} items, got {len(value)}", False
+        yield path, f"expected {'at least' if kind == 'minItems' else 'at most'} {error.validator_value} items, got {len(value)}", False, False
     elif kind == "minProperties":
-        yield path, f"expected at least {error.validator_value} entry, got none", False
+        yield path, f"expected at least {error.validator_value} entry, got none", False, False
     elif kind == "uniqueItems":
-        yield path, "expected unique items, got a repeated item", False
+        yield path, "expected unique items, got a repeated item", False, False
     elif kind == "maxLength":
-        yield path, f"expected at most {error.validator_value} characters, got {len(value)}", False
+        yield path, f"expected at most {error.validator_value} characters, got {len(value)}", False, False
     else:
-        yield path, error.message, False
+        yield path, error.message, False, False
 
 
 def _show(value) -> str:
@@ -359,16 +380,70 @@ def _prose_fields(data: dict):
                             yield base + (kind, i, field), item[field]
 
 
+def references(text: str) -> list[tuple[str, str | None]]:
+    """The well-formed fact references in `text`: (fact id, form or None), in order."""
+    found = []
+    for match in REFERENCE.finditer(text):
+        parsed = REFERENCE_BODY.match(match.group(1).strip())
+        if parsed:
+            found.append((parsed.group(1), parsed.group(2)))
+    return found
+
+
+def fact_texts(facts) -> dict[tuple[str, str | None], str]:
+    """Every text of the ledger by node: (id, None) for a value, (id, form) for a form."""
+    nodes = {}
+    for fact_id, fact in facts.items():
+        value, forms = (fact["value"], fact.get("forms", {})) if isinstance(fact, dict) else (fact.value, fact.forms)
+        nodes[(fact_id, None)] = value
+        for form, text in forms.items():
+            nodes[(fact_id, form)] = text
+    return nodes
+
+
+def topological_order(nodes: dict) -> tuple[list, list | None]:
+    """The nodes, each after those it references; or, if references loop, (partial order, the loop).
+
+    Iterative, so a chain of thousands of references cannot exhaust Python's stack.
+    """
+    order, state = [], {}  # state: 1 while its references are being visited, 2 when done
+    for start in nodes:
+        if start in state:
+            continue
+        state[start] = 1
+        stack = [(start, iter(references(nodes[start])))]
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if child not in nodes or state.get(child) == 2:
+                    continue
+                if state.get(child) == 1:
+                    path = [n for n, _ in stack]
+                    return order, path[path.index(child):] + [child]
+                state[child] = 1
+                stack.append((child, iter(references(nodes[child]))))
+                break
+            else:
+                state[node] = 2
+                order.append(node)
+                stack.pop()
+    return order, None
+
+
+def node_name(node: tuple[str, str | None]) -> str:
+    return node[0] if node[1] is None else f"{node[0]}.{node[1]}"
+
+
 def _check_references(data: dict, problems: list[str], where) -> None:
     facts = data["facts"]
     for key in ("at_a_glance", "key_figures"):
         for i, fact_id in enumerate(data[key]):
             if fact_id not in facts:
                 problems.append(where((key, i), f"unknown fact {fact_id!r} (known: {', '.join(facts)})"))
-    for path, text in _prose_fields(data):
+    fields = list(_prose_fields(data))
+    for path, text in fields:
         for match in REFERENCE.finditer(text):
-            body = match.group(1).strip()
-            parsed = REFERENCE_BODY.match(body)
+            parsed = REFERENCE_BODY.match(match.group(1).strip())
             if not parsed:
                 problems.append(where(path, f"malformed fact reference {match.group(0)!r}: expected [[id]] or [[id.form]]"))
             elif parsed.group(1) not in facts:
@@ -376,29 +451,72 @@ def _check_references(data: dict, problems: list[str], where) -> None:
             elif parsed.group(2) and parsed.group(2) not in facts[parsed.group(1)].get("forms", {}):
                 known = ", ".join(facts[parsed.group(1)].get("forms", {})) or "none"
                 problems.append(where(path, f"fact {parsed.group(1)!r} has no form {parsed.group(2)!r} (forms: {known})"))
-    for fact_id in facts:
-        cycle = _find_cycle(facts, fact_id, ())
-        if cycle:
-            problems.append(where(("facts", fact_id, "value"), f"fact references loop: {' -> '.join(cycle)}"))
-            break
+    if problems:
+        return
+    nodes = fact_texts(facts)
+    order, loop = topological_order(nodes)
+    if loop:
+        first = loop[0]
+        field = ("facts", first[0], "value") if first[1] is None else ("facts", first[0], "forms", first[1])
+        problems.append(where(field, "fact references loop: " + " -> ".join(map(node_name, loop))))
+        return
+    _check_expansion(nodes, order, fields, problems, where)
 
 
-def _find_cycle(facts: dict, fact_id: str, stack: tuple) -> tuple | None:
-    if fact_id in stack:
-        return stack[stack.index(fact_id):] + (fact_id,)
-    fact = facts[fact_id]
-    texts = [fact["value"], *fact.get("forms", {}).values()]
-    for text in texts:
-        for match in REFERENCE.finditer(text):
-            parsed = REFERENCE_BODY.match(match.group(1).strip())
-            if parsed and parsed.group(1) in facts:
-                cycle = _find_cycle(facts, parsed.group(1), stack + (fact_id,))
-                if cycle:
-                    return cycle
-    return None
+def _check_expansion(nodes: dict, order: list, fields: list, problems: list[str], where) -> None:
+    """References may nest, but no field may grow past MAX_EXPANDED characters ("reference bombs")."""
+    sizes: dict = {}
+    for node in order:
+        text = nodes[node]
+        sizes[node] = len(REFERENCE.sub("", text)) + sum(sizes[ref] for ref in references(text))
+    for path, text in fields:
+        size = len(REFERENCE.sub("", text)) + sum(sizes[ref] for ref in references(text))
+        if size > MAX_EXPANDED:
+            problems.append(where(path, f"expands to {size:,} characters once fact references are replaced; "
+                                        f"the limit is {MAX_EXPANDED:,}"))
+            return
+
+
+def _check_values(data: dict, problems: list[str], where) -> None:
+    """What the schema cannot say: a real date, and Word's limit on document properties."""
+    import datetime as dt
+
+    parts = [int(part) for part in data["as_of"].split("-")]
+    try:
+        dt.date(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)
+    except ValueError as exc:
+        problems.append(where(("as_of",), f"expected a real date, got {data['as_of']!r} ({exc})"))
+    publisher = data["publisher"]
+    properties = {
+        ("name",): data["name"],
+        ("publisher", "name"): publisher["name"],
+        ("publisher", "tagline"): f"{publisher['name']} — {publisher.get('tagline', '')}",
+        ("keywords",): ", ".join(data.get("keywords", [])),
+    }
+    for path, text in properties.items():
+        if len(text) > WORD_PROPERTY_LIMIT:
+            problems.append(where(path, f"too long for document metadata: {len(text)} characters "
+                                        f"(with the publisher's name, or all keywords together); "
+                                        f"Word's limit is {WORD_PROPERTY_LIMIT}"))
+
+
+def _one_line_strings(value):
+    """Every string of the content with its whitespace runs as single spaces.
+
+    Content is one paragraph per field; a run with a line break in it means nothing to
+    a reader, and WeasyPrint 70's line breaker can fail an assertion on one.
+    """
+    if isinstance(value, str):
+        return one_line(value)
+    if isinstance(value, dict):
+        return {key: _one_line_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_one_line_strings(item) for item in value]
+    return value
 
 
 def _to_profile(data: dict, path: Path) -> Profile:
+    data = _one_line_strings(data)
     facts = {fact_id: Fact(fact_id, f["label"], f["value"], dict(f.get("forms", {})))
              for fact_id, f in data["facts"].items()}
     sections = []

@@ -6,40 +6,60 @@ import re
 from typing import Callable
 
 from . import __version__, markup
-from .content import REFERENCE, REFERENCE_BODY
+from .content import REFERENCE, REFERENCE_BODY, fact_texts, node_name, topological_order
 from .model import Profile
 
 SUBJECT_LIMIT = 255  # Word's limit for a core property; python-docx enforces it
 
 
-def resolve(text: str, profile: Profile, escape: Callable[[str], str] = str) -> str:
-    """Replace [[id]] and [[id.form]] by the fact's value (or form), recursively.
+def resolved_ledger(profile: Profile) -> dict[tuple[str, str | None], str]:
+    """Every fact value and form with its references replaced: {(id, form or None): text}.
+
+    Computed once, in dependency order, so nesting costs nothing extra; load_profile has
+    already refused loops and expansions past its limit.
+    """
+    nodes = fact_texts(profile.facts)
+    order, loop = topological_order(nodes)
+    if loop:
+        raise ValueError("fact references loop: " + " -> ".join(map(node_name, loop)))
+    done: dict = {}
+    for node in order:
+        done[node] = _substitute(nodes[node], done, str)
+    return done
+
+
+def resolve(text: str, profile: Profile, escape: Callable[[str], str] = str, ledger: dict | None = None) -> str:
+    """Replace [[id]] and [[id.form]] in `text` by the fact's value (or form).
 
     `escape` is applied to each inserted value: fact values are plain text, so
     inserting them into Markdown prose escapes them as Markdown.
     """
+    return _substitute(text, resolved_ledger(profile) if ledger is None else ledger, escape)
 
-    def substitute(match: re.Match) -> str:
+
+def _substitute(text: str, ledger: dict, escape: Callable[[str], str]) -> str:
+    def replace(match: re.Match) -> str:
         parsed = REFERENCE_BODY.match(match.group(1).strip())
-        fact = profile.facts[parsed.group(1)]
-        raw = fact.forms[parsed.group(2)] if parsed.group(2) else fact.value
-        return escape(resolve(raw, profile))
+        return escape(ledger[(parsed.group(1), parsed.group(2))])
 
-    return REFERENCE.sub(substitute, text)
+    return REFERENCE.sub(replace, text)
 
 
-def fact_values(profile: Profile) -> dict[str, str]:
+def fact_values(profile: Profile, ledger: dict | None = None) -> dict[str, str]:
     """Every fact's value as plain text, references resolved: the ledger verification checks."""
-    return {fact_id: resolve(fact.value, profile) for fact_id, fact in profile.facts.items()}
+    ledger = resolved_ledger(profile) if ledger is None else ledger
+    return {fact_id: ledger[(fact_id, None)] for fact_id in profile.facts}
 
 
 def build_context(profile: Profile) -> dict:
     """The context every template gets. Prose stays inline Markdown; templates pick the filter."""
 
-    def prose(text: str | None) -> str | None:
-        return None if text is None else resolve(text, profile, markup.escape_specials)
+    ledger = resolved_ledger(profile)
 
-    values = fact_values(profile)
+    def prose(text: str | None) -> str | None:
+        return None if text is None else _substitute(text, ledger, markup.escape_specials)
+
+    values = fact_values(profile, ledger)
     facts = [{"id": f.id, "label": f.label, "value": values[f.id]} for f in profile.facts.values()]
     by_id = {fact["id"]: fact for fact in facts}
     shown_elsewhere = set(profile.at_a_glance) | set(profile.key_figures)

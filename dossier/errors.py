@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class DossierError(Exception):
-    """A failure the user can act on: printed as one line, exits with `exit_code`."""
+    """A failure the user can act on: printed as `error: …` lines, exits with `exit_code`."""
 
     exit_code = 1
     kind = "error"
@@ -71,6 +71,8 @@ EXIT_CODES = {
     TemplateError.exit_code: "template error: a template is missing, has a syntax error or uses an undefined name",
     RenderError.exit_code: "render error: e.g. the fact sheet does not fit one page at the smallest type size",
     VerificationError.exit_code: "verification failed: an output is missing facts (nothing is written)",
-    EnvironmentProblem.exit_code: "environment error: missing system library or font, unwritable output folder",
+    EnvironmentProblem.exit_code: "environment error: missing system library, template folder that does not "
+                                  "exist, output folder that cannot be written",
     OutputBusy.exit_code: "output folder busy: another build holds its lock (safe to retry)",
+    130: "interrupted (Ctrl-C, SIGTERM): no partial file is left behind",
 }

@@ -17,6 +17,7 @@ _INLINE_SPECIALS = re.compile(r"([\\`*_\[\]])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 # A prose string is one paragraph; these openings would turn it into another block.
 _BLOCK_OPENING = re.compile(r"^(#|>|[-+*](?=\s|$)|=|~|`{3}|\[(?=[^\]]*\]:))|^(\d+)([.)])(?=\s|$)")
+_THEMATIC_BREAK = re.compile(r"^([-*_])(?:\s*\1){2,}\s*$")
 _SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 _local = threading.local()
 
@@ -41,7 +42,7 @@ def inline(prose: str) -> str:
     Emphasis, strong and links keep working; raw HTML becomes visible text and
     nothing in the prose can open a heading, list, quote or code block.
     """
-    text = _ENTITY_LIKE.sub("&amp;", _one_line(prose))
+    text = _ENTITY_LIKE.sub("&amp;", one_line(prose))
     return _neutralise_opening(text.replace("<", "&lt;"))
 
 
@@ -50,11 +51,18 @@ def cell(markdown_text: str) -> str:
     return markdown_text.replace("|", "\\|")
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+# Whitespace runs, but not the no-break spaces (U+00A0, U+2007, U+202F): those mean "keep together".
+_SPACES = re.compile(r"[^\S\u00a0\u2007\u202f]+")
+
+
+def one_line(text: str) -> str:
+    """Runs of spaces, tabs and line breaks as one space, ends trimmed; no-break spaces kept."""
+    return _SPACES.sub(" ", text).strip()
 
 
 def _neutralise_opening(text: str) -> str:
+    if _THEMATIC_BREAK.match(text):  # "---", "* * *": a rule would swallow the text
+        return f"&#{ord(text[0])};{text[1:]}"
     match = _BLOCK_OPENING.match(text)
     if not match:
         return text

@@ -73,13 +73,14 @@ def render_template(env, name: str, context: dict) -> str:
         return template.render(**context)
     except jinja2.TemplateNotFound as exc:
         folders = ", ".join(env.globals["template_folders"])
-        raise TemplateError(f"template {exc.name!r} not found in {folders}") from None
+        asked_by = _template_location(exc, env, "")  # an {% include %} or {% extends %} names it
+        raise TemplateError(f"{asked_by + ': ' if asked_by else ''}template {exc.name!r} not found in {folders}") from None
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename or exc.name or name
         raise TemplateError(f"{where}:{exc.lineno}: template syntax error: {exc.message}") from None
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{_template_location(exc, env, name)}: {exc.message or exc}") from None
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError) as exc:
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError, RecursionError) as exc:
         # A template doing something impossible with a value (iterating a number, say).
         raise TemplateError(f"{_template_location(exc, env, name)}: {type(exc).__name__}: {exc}") from None
 

@@ -15,7 +15,7 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": 
                          "\u00ab": '"', "\u00bb": '"'})
 _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85]+")
-_AUTO_HYPHEN_BREAK = re.compile("[\u00ad\u2010][ \t]*\r?\n[ \t]*")
+_SOFT_HYPHEN_BREAK = re.compile("\u00ad[ \t]*\r?\n[ \t]*")
 
 
 def normalise(text: str, keep_lines: bool = False) -> str:
@@ -26,7 +26,9 @@ def normalise(text: str, keep_lines: bool = False) -> str:
     a line end as U+FFFE with the two lines joined: that is a real hyphen.
     """
     text = text.replace("\ufffe", "-")
-    text = _AUTO_HYPHEN_BREAK.sub("", text)  # a hyphen the line breaker added, and its line end
+    # A soft hyphen the line breaker used goes, with its line end. U+2010 stays: fact values are
+    # set without automatic hyphenation, so a U+2010 there is a real hyphen.
+    text = _SOFT_HYPHEN_BREAK.sub("", text)
     text = text.replace("\u00ad", "")
     text = unicodedata.normalize("NFKC", text)
     # Invisible format characters (bidi marks, zero-width joiners) are not what a reader
@@ -42,22 +44,26 @@ def normalise(text: str, keep_lines: bool = False) -> str:
     return " ".join(text.split())
 
 
-def contains(text: str, value: str) -> bool:
+def contains(text: str, value: str, wraps: bool = False) -> bool:
     """Whether `value` occurs in `text` as a whole: '46' is not found in '2046' or '46th'.
 
-    A line break in `text` (from normalise(..., keep_lines=True)) stands for a space or
-    for nothing: a line may break where there was a space, after a slash, or between
-    two CJK characters, where there was none.
+    With `wraps` (an output whose lines break inside values: the PDF), a line break in
+    `text` stands for a space, or for nothing where a line may break without one: after
+    a hyphen or slash, next to punctuation, or between CJK characters; never between two
+    letters or digits of other scripts. Elsewhere a line break ends a paragraph.
     """
     if _contains_as_written(text, value):
         return True
+    if not wraps:
+        return False
     parts = []
     for index, char in enumerate(value):
         if char == " ":
             parts.append("[ \n]")
             continue
         parts.append(re.escape(char))
-        if index + 1 < len(value) and value[index + 1] != " ":
+        following = value[index + 1:index + 2]
+        if following and following != " " and _may_break_between(char, following):
             parts.append("\n?")
     pattern = "".join(parts)
     if value[:1].isalnum():
@@ -65,6 +71,16 @@ def contains(text: str, value: str) -> bool:
     if value[-1:].isalnum():
         pattern += r"(?![^\W_])"
     return re.search(pattern, text) is not None
+
+
+def _may_break_between(before: str, after: str) -> bool:
+    if not (before.isalnum() and after.isalnum()):
+        return True
+    return _wide(before) or _wide(after)
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 def _contains_as_written(text: str, value: str) -> bool:
@@ -116,7 +132,9 @@ def check_output(profile: Profile, fmt: str, name: str, data: bytes, values: dic
     module = get_format(fmt)
     values = fact_values(profile) if values is None else values
     text = normalise(module.read_text(data), keep_lines=True)
-    missing = tuple((fact_id, value) for fact_id, value in values.items() if not contains(text, normalise(value)))
+    wraps = getattr(module, "WRAPS_LINES", False)
+    missing = tuple((fact_id, value) for fact_id, value in values.items()
+                    if not contains(text, normalise(value), wraps))
     mismatches: tuple[tuple[str, str, str], ...] = ()
     if expected_metadata is not None and hasattr(module, "read_metadata"):
         found = module.read_metadata(data)

@@ -91,7 +91,8 @@ def test_a_noop_rebuild_imports_no_renderer(three, tmp_path):
     batch.build([three], formats=("md", "docx"), out=out, jobs=1)
     probe = ("import sys\nfrom dossier.cli import main\n"
              f"code = main([{str(three)!r}, '--out', {str(out)!r}, '--format', 'md,docx', '-q'])\n"
-             "print(code, sorted(m for m in ('weasyprint', 'docx', 'jinja2', 'markdown', 'jsonschema') "
+             "print(code, sorted(m for m in ('weasyprint', 'docx', 'jinja2', 'markdown', 'jsonschema', 'yaml', "
+             "'lxml', 'pypdfium2', 'dossier.formats.pdf', 'dossier.formats.docx', 'dossier.content') "
              "if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
     assert result.stdout.strip() == "0 []", result.stderr
@@ -115,12 +116,44 @@ def test_one_bad_profile_is_reported_and_the_others_are_built(three, tmp_path):
     assert results[1].exit_code == 3 and results[1].error.startswith(f"{three / 'p1.yaml'}:2:1: (file): YAML syntax")
 
 
-def test_two_profiles_with_one_slug_do_not_overwrite_each_other(three, tmp_path):
+def test_two_profiles_with_one_slug_both_fail_and_neither_is_written(three, tmp_path):
     (three / "p2.yaml").write_text((three / "p2.yaml").read_text().replace("slug: p2", "slug: p0"))
-    results = batch.build([three], formats=("md",), out=tmp_path / "out", jobs=1)
-    assert results[2].status == "failed"
-    assert results[2].error == f"{three / 'p2.yaml'}: slug 'p0' is already used by {three / 'p0.yaml'}; " \
-                               "outputs would overwrite each other"
+    out = tmp_path / "out"
+    results = batch.build([three], formats=("md",), out=out, jobs=2)
+    assert [r.status for r in results] == ["failed", "built", "failed"]
+    assert results[0].exit_code == 3
+    assert results[2].error == (f"{three / 'p2.yaml'}: slug 'p0' is also used by {three / 'p0.yaml'}; their "
+                                "outputs would overwrite each other: give each profile its own slug")
+    assert not (out / "p0").exists()
+
+
+def test_a_new_profile_cannot_take_the_slug_of_one_already_built(three, tmp_path):
+    out = tmp_path / "out"
+    batch.build([three / "p0.yaml"], formats=("md",), out=out, jobs=1)
+    before = (out / "p0" / "p0.md").read_bytes()
+    (three / "p1.yaml").write_text((three / "p1.yaml").read_text().replace("slug: p1", "slug: p0"))
+    # In the same build as the owner (skipped, unchanged) ...
+    results = batch.build([three / "p0.yaml", three / "p1.yaml"], formats=("md",), out=out, jobs=1)
+    assert [r.status for r in results] == ["skipped", "failed"]
+    assert f"slug 'p0' is also used by {three / 'p0.yaml'}" in results[1].error
+    # ... and in a build of its own: the manifest knows the owner.
+    [alone] = batch.build([three / "p1.yaml"], formats=("md",), out=out, jobs=1)
+    assert alone.status == "failed" and f"slug 'p0' is also used by {(three / 'p0.yaml').resolve()}" in alone.error
+    assert (out / "p0" / "p0.md").read_bytes() == before
+    # Once the owner's file is gone, the slug is free.
+    (three / "p0.yaml").unlink()
+    assert batch.build([three / "p1.yaml"], formats=("md",), out=out, jobs=1)[0].status == "built"
+
+
+def test_warnings_reach_their_own_profile_under_threads(tmp_path):
+    content = make_profiles(tmp_path / "content", 8)
+    for i in range(8):
+        path = content / f"p{i}.yaml"
+        path.write_text(path.read_text().replace("language: en", f"language: en\nextra_{i}: x"))
+    with cf.ThreadPoolExecutor(max_workers=4) as executor:
+        results = batch.build([content], formats=("md",), out=tmp_path / "out", executor=executor)
+    for i, result in enumerate(results):
+        assert len(result.warnings) == 1 and f"extra_{i}: unknown key 'extra_{i}'" in result.warnings[0]
 
 
 def test_a_held_lock_is_a_clear_error(three, tmp_path, capsys):

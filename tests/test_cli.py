@@ -54,7 +54,7 @@ def test_check_passes_on_fresh_outputs_and_fails_on_tampered_ones(built, capsys)
     capsys.readouterr()
     assert main([str(source), "--out", str(out), "--check"]) == 6
     captured = capsys.readouterr()
-    assert captured.err == (f"error: {source}: verification failed, nothing written: "
+    assert captured.err == (f"error: {source}: verification failed: "
                             f"{md}: missing 1 of 10 facts: budget ('€3.5 million')\n")
     assert captured.out.startswith("checked 0, failed 1, in ")
 

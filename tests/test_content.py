@@ -87,7 +87,7 @@ def test_unknown_key_is_a_warning_and_an_error_under_strict(write_yaml):
     path = write_yaml(MINIMAL.replace("language: en", "language: en\ncolour: blue"))
     warnings: list[str] = []
     load_profile(path, warn=warnings.append)
-    expected = f"{path}:6:9: colour: unknown key 'colour' (expected one of: "
+    expected = f"{path}:6:1: colour: unknown key 'colour' (expected one of: "
     assert len(warnings) == 1 and warnings[0].startswith(expected)
     assert errors_of(path, strict=True)[0].endswith("(an error under --strict)")
 
@@ -152,7 +152,7 @@ def test_alias_bomb_is_refused(write_yaml):
 def test_slug_that_would_leave_the_output_folder(write_yaml):
     path = write_yaml(MINIMAL.replace("slug: demo", "slug: ../escape"))
     [problem] = errors_of(path)
-    assert problem.startswith(f"{path}:1:7: slug: expected file-name stem of every output: lower-case letters")
+    assert problem.startswith(f"{path}:1:7: slug: expected lower-case letters, digits and single hyphens")
 
 
 def test_key_figures_must_name_known_facts(write_yaml):

@@ -228,3 +228,11 @@ def test_text_direction_is_that_of_the_first_strong_character():
 def test_unknown_paper_is_a_render_error(aurora, env):
     with pytest.raises(RenderError, match="unknown paper size 'a3' \\(known: a4, letter\\)"):
         pdf.render(aurora, env, RenderOptions(paper="a3"))
+
+
+def test_a_theme_without_block_names_still_gets_one_page(tmp_path, aurora):
+    (tmp_path / "factsheet.html.j2").write_text(
+        "<html><body>{% for i in range(400) %}<p>{{ name }} {{ i }}</p>{% endfor %}</body></html>")
+    with pytest.raises(RenderError) as caught:
+        pdf.render(aurora, make_environment(tmp_path), RenderOptions())
+    assert "spilling onto page 2: content without a data-block name" in str(caught.value)

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import yaml
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from dossier.content import load_profile
-from dossier.errors import ContentError
+from dossier.errors import ContentError, RenderError
 from dossier.formats import FORMATS, RenderOptions, markdown
 from dossier.verify import check_outputs
 from tests.conftest import BIGSCIENCE
 
-# Any assigned character a document can hold: no controls, surrogates, private use or unassigned.
-CHARACTERS = st.characters(blacklist_categories=("Cc", "Cs", "Co", "Cn"))
-MARKUP = st.sampled_from(list("*_[]()<>&|#`\\!-+.=~{}%") + ["{{", "{%", "<b>", "&amp;", "[[", "]]"])
-TEXT = st.lists(st.one_of(CHARACTERS, MARKUP), min_size=1, max_size=24).map("".join).filter(
+# Any assigned character of the Basic Multilingual Plane a document can hold (no controls,
+# surrogates, private use or unassigned), but the Indic scripts: WeasyPrint 70 writes a wrong text
+# map for their multi-glyph clusters (Kozea/WeasyPrint#2841; see test_pdf_scripts). Characters no
+# installed font has are set aside below: they print as boxes, and several of them share one
+# .notdef glyph, so the PDF's text cannot give them back (the build warns about them).
+CHARACTERS = st.characters(max_codepoint=0xFFFF, blacklist_categories=("Cc", "Cs", "Co", "Cn")).filter(
+    lambda c: not 0x0900 <= ord(c) <= 0x0DFF)
+MARKUP = st.sampled_from(list("*_[]()<>&|#`\\!-+.=~{}%") + ["{{", "{%", "<b>", "&amp;", "[[", "]]", "---"])
+SPACES = st.sampled_from([" ", "  ", "\t", "\n", " \n\n ", "\u00a0"])  # runs of whitespace of every kind
+TEXT = st.lists(st.one_of(CHARACTERS, MARKUP, SPACES), min_size=1, max_size=40).map("".join).filter(
     lambda s: s.strip() and "[[" not in s and "]]" not in s)
 
 
@@ -44,7 +50,12 @@ def test_random_valid_profiles_build_and_verify_in_every_format(tmp_path, env, d
     path = tmp_path / "random.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     profile = load_profile(path)
-    outputs = {fmt: (fmt, module.render(profile, env, RenderOptions())) for fmt, module in FORMATS.items()}
+    try:
+        outputs = {fmt: (fmt, module.render(profile, env, RenderOptions(strict=True)))
+                   for fmt, module in FORMATS.items()}
+    except RenderError as exc:
+        assume("no installed font has a glyph" not in str(exc))
+        raise
     checks = check_outputs(profile, outputs)
     assert [check.describe() for check in checks if not check.ok] == []
 

@@ -37,10 +37,10 @@ def test_missing_template_folder_is_a_usage_error(tmp_path):
         make_environment(tmp_path / "nowhere")
 
 
-def test_content_is_never_evaluated_as_a_template(env):
-    context = {"value": "{{ 6*7 }}"}
-    env2 = env.overlay()
-    template = env2.from_string("{{ value }}")
-    assert template.render(context) == "{{ 6*7 }}"
-    with pytest.raises(TemplateError):
-        render_template(env, "no-such-template.j2", {})
+def test_a_missing_template_names_the_template_that_asked_for_it(tmp_path, bigscience):
+    (tmp_path / "report.md.j2").write_text("# {{ name }}\n{% include 'parts/nope.md.j2' %}\n")
+    with pytest.raises(TemplateError) as caught:
+        markdown.render(bigscience, make_environment(tmp_path), RenderOptions())
+    assert str(caught.value).startswith(f"{tmp_path / 'report.md.j2'}:2: template 'parts/nope.md.j2' not found in ")
+    with pytest.raises(TemplateError, match="^template 'no-such-template.j2' not found in "):
+        render_template(make_environment(), "no-such-template.j2", {})

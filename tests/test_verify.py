@@ -60,7 +60,7 @@ def test_a_fact_edited_out_of_a_built_docx_table_is_caught(bigscience, bigscienc
 def test_normalise():
     assert normalise("176\ufffebillion") == "176-billion"  # pdfium: hard hyphen at a line end
     assert normalise("multi\u00adlingual") == "multilingual"
-    assert normalise("hyphen\u2010\r\nation") == "hyphenation"
+    assert normalise("hyphen\u00ad\r\nation") == "hyphenation"
     assert normalise("“quoted” – ‘x’\r\n  next") == "\"quoted\" - 'x' next"
     assert normalise("ﬁne\u00a0print") == "fine print"
 
@@ -80,7 +80,20 @@ def test_fact_values_are_resolved(bigscience):
 
 def test_a_line_break_in_an_output_stands_for_a_space_or_for_nothing():
     text = normalise("costs approximately\r\n$4 million; the 𮨨\r\n$}þ mark; a long/\r\nslash", keep_lines=True)
-    assert contains(text, "approximately $4 million")
-    assert contains(text, "𮨨$}þ")
-    assert contains(text, "long/slash")
-    assert not contains(text, "approximately $5 million")
+    assert contains(text, "approximately $4 million", wraps=True)
+    assert contains(text, "𮨨$}þ", wraps=True)
+    assert contains(text, "long/slash", wraps=True)
+    assert not contains(text, "approximately $5 million", wraps=True)
+    assert not contains(text, "approximately $4 million")  # a paragraph break is not a wrap
+
+
+def test_a_line_break_never_joins_two_letters_or_digits():
+    text = normalise("Total: 4\n6 items. Corpus 1.6 tera\nbytes; 中文\n字", keep_lines=True)
+    assert not contains(text, "46", wraps=True)
+    assert not contains(text, "1.6 terabytes", wraps=True)
+    assert contains(text, "中文字", wraps=True)
+
+
+def test_a_real_hyphen_at_a_line_end_is_kept():
+    text = normalise("alpha\u2010beta\u2010\r\ngamma", keep_lines=True)
+    assert contains(text, normalise("alpha\u2010beta\u2010gamma"), wraps=True)

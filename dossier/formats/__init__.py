@@ -1,7 +1,9 @@
 """The deliverables: one module per format, each with the same small interface.
 
 Each module offers NAME, FILENAME (a pattern with {slug}), LABEL,
-`render(profile, env, options) -> bytes` and `read_text(data) -> str`.
+`render(profile, env, options) -> bytes`, `read_text(data) -> str` and
+`read_metadata(data) -> dict` (the keys of context.metadata()); SLOW = True marks a
+format worth a worker of its own when there are more workers than profiles.
 Heavy libraries are imported inside render/read_text, never at import time.
 """
 
@@ -23,6 +25,9 @@ class _FormatTable(Mapping):
 
     def __getitem__(self, name: str):
         return importlib.import_module(self._modules[name], __name__)
+
+    def __contains__(self, name) -> bool:  # Mapping's own would import the module
+        return name in self._modules
 
     def __iter__(self):
         return iter(self._modules)

@@ -581,15 +581,16 @@ def _set_properties(document, profile) -> None:
     """Core properties from the content, none left from the reference or python-docx's template."""
     props = document.core_properties
     context = build_context(profile)
+    metadata = context["metadata"]  # the values every output carries, as verification expects them
     stamp = dt.datetime.combine(profile.date, dt.time(0, 0), tzinfo=dt.timezone.utc)
-    props.title = profile.name
-    props.subject = context["subject"]
-    props.author = profile.publisher.name
-    props.last_modified_by = profile.publisher.name
-    props.keywords = ", ".join(profile.keywords)
+    props.title = metadata["title"]
+    props.subject = metadata["subject"]
+    props.author = metadata["author"]
+    props.last_modified_by = metadata["author"]
+    props.keywords = metadata["keywords"]
     props.comments = context["attribution"]
     props.category = "Profile"
-    props.language = profile.language
+    props.language = metadata["language"]
     props.created = stamp
     props.modified = stamp
     props.last_printed = stamp
@@ -597,7 +598,7 @@ def _set_properties(document, profile) -> None:
     props.identifier = profile.slug
     props.content_status = ""
     props.version = ""
-    _set_application(document, context["generator"], profile.publisher.name)
+    _set_application(document, context["generator"], metadata["author"])
 
 
 APP_PROPERTIES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>

@@ -20,6 +20,8 @@ NAME = "pdf"
 LABEL = "PDF fact sheet"
 FILENAME = "{slug}-factsheet.pdf"
 TEMPLATE = "factsheet.html.j2"
+WRAPS_LINES = True  # lines break inside values: verification lets a line break stand for a space
+SLOW = True  # a layout costs more than the other formats together
 STYLESHEET = "factsheet.css"  # rendered like a template, parsed once per thread and theme
 
 # Root font size in pt, largest first: 9 pt at full size, never below the 7.5 pt floor.
@@ -48,7 +50,7 @@ class Layout(NamedTuple):
 
 
 def render(profile, env, options) -> bytes:
-    """Render the fact sheet to PDF bytes, exactly one page, or raise RenderError."""
+    """Render the fact sheet to PDF bytes: one page, or a RenderError naming what does not fit."""
     weasyprint = _load_weasyprint()
     context = template_context(profile, options.paper)  # built once, however many layouts follow
     folders = template_folders(env)
@@ -302,6 +304,9 @@ def spilled_blocks(document) -> dict[str, list[str]]:
     for page in document.pages[1:]:
         for name, _box, _column in _named_boxes(page._page_box):
             problems.setdefault(name, "spilling onto page 2")
+    if len(document.pages) > 1 and not problems:
+        # A theme without data-block names still gets exactly one page.
+        problems["content without a data-block name"] = "spilling onto page 2"
     for name in _declared_blocks(first):
         if name not in shown:
             problems.setdefault(name, "not on the page")
