@@ -14,6 +14,7 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": 
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
                          "\u00ab": '"', "\u00bb": '"'})
 _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85]+")
 _SOFT_HYPHEN_BREAK = re.compile("\u00ad[ \t]*\r?\n[ \t]*")
 
@@ -26,6 +27,9 @@ def normalise(text: str, keep_lines: bool = False) -> str:
     a line end as U+FFFE with the two lines joined: that is a real hyphen.
     """
     text = text.replace("\ufffe", "-")
+    # Content cannot hold control characters (load_profile refuses them), so one in an output's
+    # text is an extraction artefact: pdfium gives \x05 at some font changes, for one.
+    text = _CONTROLS.sub("", text)
     # A soft hyphen the line breaker used goes, with its line end. U+2010 stays: fact values are
     # set without automatic hyphenation, so a U+2010 there is a real hyphen.
     text = _SOFT_HYPHEN_BREAK.sub("", text)
@@ -96,6 +100,15 @@ def _contains_as_written(text: str, value: str) -> bool:
     return False
 
 
+def _mixed_direction_hint(value: str, fmt: str) -> str:
+    """Why a value that mixes writing directions is not found in a PDF."""
+    classes = {unicodedata.bidirectional(char) for char in value}
+    if fmt == "pdf" and "L" in classes and classes & {"R", "AL"}:
+        return (" [mixes right-to-left and left-to-right text, which the PDF's text layer holds in "
+                "display order: give each direction its own fact]")
+    return ""
+
+
 @dataclass(frozen=True)
 class OutputCheck:
     """The result of reading one output back: which facts it lacks, which metadata differ."""
@@ -115,7 +128,8 @@ class OutputCheck:
             return f"{self.name}: all {self.facts_checked} facts present"
         problems = []
         if self.missing:
-            listed = "; ".join(f"{fact_id} ({value!r})" for fact_id, value in self.missing)
+            listed = "; ".join(f"{fact_id} ({value!r}){_mixed_direction_hint(value, self.format)}"
+                               for fact_id, value in self.missing)
             problems.append(f"missing {len(self.missing)} of {self.facts_checked} facts: {listed}")
         problems += [f"metadata {field}: expected {expected!r}, found {found!r}"
                      for field, expected, found in self.metadata]

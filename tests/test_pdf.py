@@ -236,3 +236,15 @@ def test_a_theme_without_block_names_still_gets_one_page(tmp_path, aurora):
     with pytest.raises(RenderError) as caught:
         pdf.render(aurora, make_environment(tmp_path), RenderOptions())
     assert "spilling onto page 2: content without a data-block name" in str(caught.value)
+
+
+def test_a_right_to_left_label_does_not_reorder_its_value(tmp_path, env):
+    # On a shared line the bidi algorithm would mirror ')' and the text would read back reversed.
+    data = yaml.safe_load(AURORA.read_text())
+    data["facts"]["budget"].update(label="ميزانية", value="(about) €3.5 million")
+    path = tmp_path / "rtl.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    profile = load_profile(path)
+    from dossier.verify import check_output
+
+    assert check_output(profile, "pdf", "x", pdf.render(profile, env, RenderOptions())).missing == ()

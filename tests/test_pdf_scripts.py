@@ -107,3 +107,22 @@ def test_the_font_stack_names_the_noto_families_then_dejavu():
     css = (DEFAULT_TEMPLATES / "factsheet.css").read_text(encoding="utf-8")
     stack = re.search(r"html \{[^}]*font-family:([^;]*);", css).group(1).split(",")
     assert [family.strip().strip('"') for family in stack] == [*NOTO_FAMILIES, "DejaVu Sans", "sans-serif"]
+
+
+def test_a_value_mixing_directions_fails_verification_and_says_why(tmp_path, env):
+    import yaml
+
+    from dossier.content import load_profile
+    from dossier.formats import RenderOptions, pdf
+    from dossier.verify import check_output
+    from tests.conftest import AURORA
+
+    data = yaml.safe_load(AURORA.read_text(encoding="utf-8"))
+    data["facts"]["budget"]["value"] = "مؤسسة BigScience 2022"
+    path = tmp_path / "mixed.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    profile = load_profile(path)
+    check = check_output(profile, "pdf", "x", pdf.render(profile, env, RenderOptions()))
+    assert check.describe() == (
+        "x: missing 1 of 10 facts: budget ('مؤسسة BigScience 2022') [mixes right-to-left and left-to-right "
+        "text, which the PDF's text layer holds in display order: give each direction its own fact]")

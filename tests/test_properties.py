@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import yaml
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
@@ -13,12 +15,17 @@ from dossier.verify import check_outputs
 from tests.conftest import BIGSCIENCE
 
 # Any assigned character of the Basic Multilingual Plane a document can hold (no controls,
-# surrogates, private use or unassigned), but the Indic scripts: WeasyPrint 70 writes a wrong text
-# map for their multi-glyph clusters (Kozea/WeasyPrint#2841; see test_pdf_scripts). Characters no
+# surrogates, private use or unassigned), but the Indic scripts and combining marks other than
+# the Latin diacritics: WeasyPrint 70 writes a wrong text map for clusters drawn as several glyphs
+# (Kozea/WeasyPrint#2841; see test_pdf_scripts), so their text cannot be read back. Characters no
 # installed font has are set aside below: they print as boxes, and several of them share one
 # .notdef glyph, so the PDF's text cannot give them back (the build warns about them).
+# Right-to-left letters are left to test_pdf_scripts too: mixed with left-to-right text in one
+# value, they come back from the PDF's text layer in display order (a known limit, README).
 CHARACTERS = st.characters(max_codepoint=0xFFFF, blacklist_categories=("Cc", "Cs", "Co", "Cn")).filter(
-    lambda c: not 0x0900 <= ord(c) <= 0x0DFF)
+    lambda c: not 0x0900 <= ord(c) <= 0x0DFF
+    and (unicodedata.category(c) not in ("Mn", "Mc", "Me") or 0x0300 <= ord(c) <= 0x036F)
+    and unicodedata.bidirectional(c) not in ("R", "AL"))
 MARKUP = st.sampled_from(list("*_[]()<>&|#`\\!-+.=~{}%") + ["{{", "{%", "<b>", "&amp;", "[[", "]]", "---"])
 SPACES = st.sampled_from([" ", "  ", "\t", "\n", " \n\n ", "\u00a0"])  # runs of whitespace of every kind
 TEXT = st.lists(st.one_of(CHARACTERS, MARKUP, SPACES), min_size=1, max_size=40).map("".join).filter(

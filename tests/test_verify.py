@@ -63,6 +63,7 @@ def test_normalise():
     assert normalise("hyphen\u00ad\r\nation") == "hyphenation"
     assert normalise("“quoted” – ‘x’\r\n  next") == "\"quoted\" - 'x' next"
     assert normalise("ﬁne\u00a0print") == "fine print"
+    assert normalise("矢\x05ꨲ") == "矢ꨲ"  # pdfium's artefact at a font change
 
 
 def test_contains_matches_whole_values_only():
