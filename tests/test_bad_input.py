@@ -343,3 +343,19 @@ def test_a_recursive_template_macro(tmp_path, capsys):
     (tmp_path / "report.md.j2").write_text("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}\n")
     code, err = run(capsys, AURORA, "--out", tmp_path / "o", "--format", "md", "--templates", tmp_path)
     assert code == 4 and err.startswith(f"error: {tmp_path / 'report.md.j2'}:1: RecursionError")
+
+
+def test_a_machine_without_fonts_is_one_clear_line(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    empty = tmp_path / "fonts.conf"  # a fontconfig that knows no fonts at all
+    empty.write_text('<?xml version="1.0"?><fontconfig><cachedir>' + str(tmp_path) + "</cachedir></fontconfig>")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FONTCONFIG_FILE": str(empty)}
+    result = subprocess.run([sys.executable, "build.py", str(AURORA), "--out", str(tmp_path / "out"),
+                             "--format", "pdf", "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert (result.returncode, result.stderr) == (
+        7, "error: no fonts are installed (fontconfig knows none); install fonts: "
+           "apt-get install fonts-dejavu-core fonts-noto-core\n")

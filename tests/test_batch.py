@@ -187,7 +187,8 @@ def test_dask_cluster_on_loopback(three, tmp_path):
     assert (tmp_path / "out" / "p1" / "p1-report.docx").stat().st_size > 10_000
 
 
-def test_sigterm_mid_build_leaves_no_partial_file(tmp_path):
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_an_interrupted_build_leaves_no_partial_file(tmp_path, signal_name):
     import signal
     import time
 
@@ -198,7 +199,7 @@ def test_sigterm_mid_build_leaves_no_partial_file(tmp_path):
     deadline = time.monotonic() + 60
     while not any(out.glob("p*/*.pdf")) and time.monotonic() < deadline and build.poll() is None:
         time.sleep(0.05)
-    build.send_signal(signal.SIGTERM)
+    build.send_signal(getattr(signal, signal_name))
     _stdout, stderr = build.communicate(timeout=60)
     assert build.returncode == 130, stderr
     assert "error: interrupted" in stderr

@@ -126,3 +126,15 @@ def test_a_value_mixing_directions_fails_verification_and_says_why(tmp_path, env
     assert check.describe() == (
         "x: missing 1 of 10 facts: budget ('مؤسسة BigScience 2022') [mixes right-to-left and left-to-right "
         "text, which the PDF's text layer holds in display order: give each direction its own fact]")
+
+
+def test_missing_plain_letters_mean_no_usable_font():
+    import pytest
+
+    from dossier.errors import EnvironmentProblem
+    from dossier.formats import pdf
+
+    with pytest.raises(EnvironmentProblem) as caught:
+        pdf._report_missing_glyphs("x.yaml", [0xE000, 0x41, 0x62], strict=False)
+    assert str(caught.value) == ("x.yaml: fact sheet: no installed font has the letters and digits of plain text "
+                                 "(U+0041, U+0062); install fonts: apt-get install fonts-dejavu-core fonts-noto-core")

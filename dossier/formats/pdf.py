@@ -6,6 +6,7 @@ import io
 import logging
 import threading
 import unicodedata
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple, NoReturn
@@ -165,14 +166,29 @@ def _load_weasyprint():
     global _weasyprint, _fetcher_class
     if _weasyprint is None:
         try:
-            import weasyprint
+            with warnings.catch_warnings():
+                # Its "no fonts configured" warning becomes our one-line error below.
+                warnings.filterwarnings("ignore", message=".*FontConfig.*", category=UserWarning)
+                import weasyprint
         except OSError as exc:  # cffi cannot open libpango / libharfbuzz
             raise EnvironmentProblem(
                 f"WeasyPrint cannot load a system library ({exc}); install Pango: "
                 "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0") from None
+        _require_fonts()
         _fetcher_class = _define_fetcher(weasyprint)
         _weasyprint = weasyprint
     return _weasyprint
+
+
+def _require_fonts() -> None:
+    """Fontconfig must know at least one font: without, every glyph is a box and nothing fits."""
+    from weasyprint.text.ffi import ffi, fontconfig
+
+    # The calls WeasyPrint's own import-time check makes (the only ones its bindings declare).
+    config = ffi.gc(fontconfig.FcInitLoadConfigAndFonts(), fontconfig.FcConfigDestroy)
+    if fontconfig.FcConfigGetFonts(config, fontconfig.FcSetSystem).nfont == 0:
+        raise EnvironmentProblem("no fonts are installed (fontconfig knows none); install fonts: "
+                                 "apt-get install fonts-dejavu-core fonts-noto-core")
 
 
 def font_configuration(folders: list[Path]):
@@ -405,6 +421,12 @@ def _missing_glyphs():
 
 
 def _report_missing_glyphs(label: str, codepoints: list[int], strict: bool) -> None:
+    plain = [code for code in codepoints if chr(code).isascii() and chr(code).isalnum()]
+    if plain:  # not one odd character: the machine has no usable font at all
+        shown = ", ".join(f"U+{code:04X}" for code in plain[:5]) + (", …" if len(plain) > 5 else "")
+        raise EnvironmentProblem(f"{label}: fact sheet: no installed font has the letters and digits of "
+                                 f"plain text ({shown}); install fonts: apt-get install fonts-dejavu-core "
+                                 "fonts-noto-core")
     listed = ", ".join(f"U+{code:04X}" for code in codepoints)
     message = (f"{label}: fact sheet: no installed font has a glyph for {listed}; those characters "
                "print as empty boxes (install fonts-noto-core and fonts-noto-cjk, or change the text)")
