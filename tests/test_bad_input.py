@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-import io
 import re
 
 import pytest
