@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from . import __version__
-from .errors import DossierError, EnvironmentProblem, OutputBusy, UsageError
+from .errors import ContentError, DossierError, EnvironmentProblem, OutputBusy, UsageError, VerificationError
 from .formats import FORMATS, check_format_name, get_format, output_name
 
 MANIFEST = "manifest.json"
@@ -413,16 +413,12 @@ def _message(exc: DossierError) -> str:
 
 
 def _verification_error(source: str, checks, *, built: bool = True) -> DossierError:
-    from .errors import VerificationError
-
     failed = [check.describe() for check in checks if not check.ok]
     said = "verification failed, nothing written" if built else "verification failed"
     return VerificationError(f"{source}: {said}: " + " | ".join(failed))
 
 
 def _missing_output(path: Path) -> DossierError:
-    from .errors import VerificationError
-
     return VerificationError(f"{path}: not found; build it first")
 
 
@@ -501,8 +497,6 @@ class SlugClaims:
 
 
 def _slug_clash(source: Path, slug: str, others: str) -> DossierError:
-    from .errors import ContentError
-
     return ContentError([f"{source}: slug {slug!r} is also used by {others}; their outputs would "
                          "overwrite each other: give each profile its own slug"])
 

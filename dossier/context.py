@@ -9,6 +9,7 @@ from . import __version__, markup
 from .content import REFERENCE, REFERENCE_BODY, fact_texts, node_name, topological_order
 from .model import Profile
 
+GENERATOR = f"dossier {__version__}"
 SUBJECT_LIMIT = 255  # Word's limit for a core property; python-docx enforces it
 
 
@@ -73,14 +74,14 @@ def build_context(profile: Profile) -> dict:
                 "bullets": [prose(item) for item in block.items],
                 "entries": [{"name": e.name, "role": prose(e.role), "text": prose(e.text)} for e in block.entries],
             })
-        sections.append({"title": section.title, "anchor": anchor(section.title), "blocks": blocks})
+        sections.append({"title": section.title, "blocks": blocks})
     publisher = profile.publisher
     return {
         "slug": profile.slug,
         "name": profile.name,
         "description": prose(profile.description),
-        "subject": subject(profile),
-        "metadata": metadata(profile),
+        "subject": subject(profile, ledger),
+        "metadata": metadata(profile, ledger),
         "lead": prose(profile.lead),
         "language": profile.language,
         "as_of": profile.as_of,
@@ -98,31 +99,28 @@ def build_context(profile: Profile) -> dict:
         "products": [entry for section in sections for block in section["blocks"]
                      if block["kind"] == "products" for entry in block["entries"]],
         "attribution": attribution(profile),
-        "generator": f"dossier {__version__}",
+        "generator": GENERATOR,
     }
 
 
-def metadata(profile: Profile) -> dict[str, str]:
+def metadata(profile: Profile, ledger: dict | None = None) -> dict[str, str]:
     """Document metadata, identical in every output: PDF info, DOCX core properties, front matter.
 
-    Whitespace is collapsed here, once, so no writer or reader has a different idea of it.
+    Strings are already one line: load_profile collapses whitespace in all content.
     """
-    def one_line(text: str) -> str:
-        return " ".join(text.split())
-
     return {
-        "title": one_line(profile.name),
-        "subject": subject(profile),
-        "author": one_line(profile.publisher.name),
-        "keywords": ", ".join(one_line(keyword) for keyword in profile.keywords),
+        "title": profile.name,
+        "subject": subject(profile, ledger),
+        "author": profile.publisher.name,
+        "keywords": ", ".join(profile.keywords),
         "language": profile.language,
         "created": profile.date.isoformat(),
     }
 
 
-def subject(profile: Profile) -> str:
+def subject(profile: Profile, ledger: dict | None = None) -> str:
     """The description as plain text for metadata, within Word's 255-character property limit."""
-    text = markup.plain_text(resolve(profile.description, profile, markup.escape_specials))
+    text = markup.plain_text(resolve(profile.description, profile, markup.escape_specials, ledger))
     if len(text) <= SUBJECT_LIMIT:
         return text
     return text[: SUBJECT_LIMIT - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"

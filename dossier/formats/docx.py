@@ -17,7 +17,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..context import anchor, build_context
+from ..context import GENERATOR, anchor, attribution
+from ..context import metadata as context_metadata
 from ..errors import TemplateError
 from ..markup import to_html
 from ..templating import DEFAULT_TEMPLATES, template_folders
@@ -580,15 +581,14 @@ def _add_header_and_footer(document, title: str) -> None:
 def _set_properties(document, profile) -> None:
     """Core properties from the content, none left from the reference or python-docx's template."""
     props = document.core_properties
-    context = build_context(profile)
-    metadata = context["metadata"]  # the values every output carries, as verification expects them
+    metadata = context_metadata(profile)  # the values every output carries, as verification expects them
     stamp = dt.datetime.combine(profile.date, dt.time(0, 0), tzinfo=dt.timezone.utc)
     props.title = metadata["title"]
     props.subject = metadata["subject"]
     props.author = metadata["author"]
     props.last_modified_by = metadata["author"]
     props.keywords = metadata["keywords"]
-    props.comments = context["attribution"]
+    props.comments = attribution(profile)
     props.category = "Profile"
     props.language = metadata["language"]
     props.created = stamp
@@ -598,7 +598,7 @@ def _set_properties(document, profile) -> None:
     props.identifier = profile.slug
     props.content_status = ""
     props.version = ""
-    _set_application(document, context["generator"], metadata["author"])
+    _set_application(document, GENERATOR, metadata["author"])
 
 
 APP_PROPERTIES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
