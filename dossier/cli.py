@@ -1,60 +1,107 @@
-"""Command line: arguments, progress, exit codes; nothing else."""
+"""Command line: commands, their flags (made from options.OPTIONS), progress and exit codes; nothing else."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
 import time
+from pathlib import Path
 
-from . import __version__
-from .errors import EXIT_CODES, DossierError
+from ._meta import __version__
+from .errors import EXIT_CODES, DossierError, UsageError
+from .options import OPTIONS
 
-EPILOG = "exit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in sorted(EXIT_CODES.items()))
+EPILOG = "exit codes:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in sorted(EXIT_CODES.items()))
+COMMANDS = {
+    "build": "build content files into the output folder (the default command)",
+    "check": "verify outputs already built against their content; build nothing",
+    "new": "write a commented starter profile, content/SLUG.yaml (and dossier.toml if there is none)",
+    "schema": "print the content JSON Schema, or write it with -o FILE, for YAML editors",
+    "watch": "rebuild what changed whenever content, a template or a reference document is saved",
+    "config": "print the effective settings and where each came from",
+}
 
 
-def parse_args(argv: list[str] | None):
+def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dossier",
         description="Build each content YAML into a PDF fact sheet, a Word report and Markdown, "
-                    "and verify that every output carries every fact.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("paths", nargs="*", default=["content"],
-                        help="content files or folders of *.yaml (default: content/)")
-    parser.add_argument("--format", default="pdf,docx,md", metavar="LIST",
-                        help="comma-separated formats to build: pdf, docx, md (default: all)")
-    parser.add_argument("--out", default="output", metavar="DIR", help="output folder (default: output/)")
-    parser.add_argument("--templates", metavar="DIR",
-                        help="a folder whose files override the default theme, file by file")
-    parser.add_argument("--reference-docx", metavar="FILE",
-                        help="take the Word report's styles, page setup, header and footer from FILE "
-                             "(default: templates/reference.docx)")
-    parser.add_argument("--paper", default="a4", choices=["a4", "letter"], help="fact sheet paper (default: a4)")
-    parser.add_argument("-j", "--jobs", type=int, metavar="N",
-                        help=f"worker processes (default: the number of cores, {os.cpu_count()})")
-    parser.add_argument("--force", action="store_true", help="rebuild profiles whose outputs are up to date")
-    parser.add_argument("--dask-scheduler", metavar="ADDRESS",
-                        help="run the build on a Dask distributed cluster (needs dossier[dask])")
-    parser.add_argument("--check", action="store_true",
-                        help="verify existing outputs against the content without building")
-    parser.add_argument("--strict", action="store_true",
-                        help="treat warnings (unknown keys, missing glyphs) as errors")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+                    "and verify that every output carries every fact. Without a command, `build`.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"dossier {__version__}")
-    args = parser.parse_args(argv)
-    if args.jobs is not None and args.jobs < 1:
-        parser.error("--jobs must be at least 1")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                     title="commands (dossier COMMAND --help for each)")
+    for name, help_text in COMMANDS.items():
+        sub = commands.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".",
+                                  epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        _add_options(sub, name)
+    return parser
+
+
+def _add_options(parser: argparse.ArgumentParser, command: str) -> None:
+    """The command's flags, each from its one declaration in options.OPTIONS."""
+    if command == "new":
+        parser.add_argument("slug", metavar="SLUG", help="the new profile's slug: lower-case letters, digits, hyphens")
+        parser.add_argument("--content", metavar="DIR", default=argparse.SUPPRESS,
+                            help="the content folder to write into (default: the project's, else content/)")
+        return
+    if command == "schema":
+        parser.add_argument("-o", "--output", metavar="FILE", help="write the schema to FILE instead of printing it")
+        return
+    for option in OPTIONS.values():
+        if command == "config" or command in option.commands:
+            _add_option(parser, option, command)
+    if command == "build":
+        parser.add_argument("--check", action="store_true", help="the same as `dossier check`")
+
+
+def _add_option(parser, option, command: str) -> None:
+    help_text = option.help
+    if option.choices:
+        help_text += f" ({', '.join(option.choices)})"
+    if option.default not in (None, False, ()):
+        shown = ",".join(option.default) if isinstance(option.default, tuple) else option.default
+        help_text += f"; default: {shown}"
+    if option.in_project:
+        help_text += f" [project file: {option.name}]"
+    if option.name == "content":
+        parser.add_argument("content", nargs="*", metavar="PATHS", default=argparse.SUPPRESS, help=help_text)
+        return
+    flags = [option.short, option.cli_flag] if option.short else [option.cli_flag]
+    if option.kind == "flag":
+        parser.add_argument(*flags, dest=option.name, action="store_true", default=argparse.SUPPRESS, help=help_text)
+    else:
+        parser.add_argument(*flags, dest=option.name, metavar=option.metavar or "VALUE", default=argparse.SUPPRESS,
+                            help=help_text)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `dossier`, `dossier content/x.yaml` and `dossier --paper letter` are `dossier build …`.
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "build")
+    args = make_parser().parse_args(argv)
+    if args.command == "build" and args.check:
+        args.command = "check"
     return args
 
 
+def command_line_values(args: argparse.Namespace) -> dict:
+    """The options given on the command line, by name (absent ones fall to the project file and defaults)."""
+    values = {name: getattr(args, name) for name in OPTIONS if hasattr(args, name)}
+    if not values.get("content", True):
+        del values["content"]  # no PATHS given
+    return values
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops as cleanly as Ctrl-C
     try:
-        return _run(args)
+        args = parse_args(argv)
+        return RUNNERS[args.command](args)
     except DossierError as exc:
         _print_error(exc.message)
         return exc.exit_code
@@ -69,26 +116,87 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _run(args) -> int:
-    # The batch module loads the heavy parts only when something must be rendered.
-    from . import batch
-    from .formats import parse_formats
+def load_settings(args: argparse.Namespace):
+    """Defaults < project file < command line; project-file warnings printed once."""
+    from .config import effective_settings
 
-    formats = parse_formats(args.format)
-    sources = batch.find_profiles(args.paths)
-    report = Report(len(sources), quiet=args.quiet, checking=args.check)
-    if args.check:
-        results = batch.check(sources, formats=formats, out=args.out, strict=args.strict,
-                              on_result=report.result)
-    else:
-        with _executor(args.dask_scheduler) as executor:
-            results = batch.build(sources, formats=formats, out=args.out, jobs=args.jobs,
-                                  templates=args.templates, reference_docx=args.reference_docx,
-                                  paper=args.paper, strict=args.strict, force=args.force,
-                                  executor=executor, on_result=report.result)
+    settings, project = effective_settings(command_line_values(args))
+    if project is not None and not settings.quiet:
+        for warning in project.warnings:
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
+    return settings, project
+
+
+def run_build(args) -> int:
+    from . import batch  # loads the heavy parts only when something must be rendered
+
+    settings, _project = load_settings(args)
+    sources = batch.find_profiles(settings.content)
+    report = Report(len(sources), quiet=settings.quiet, checking=False)
+    with _executor(settings.dask_scheduler) as executor:
+        results = batch.build(sources, settings=settings, executor=executor, on_result=report.result)
     report.summary(results)
+    return exit_code(results)
+
+
+def run_check(args) -> int:
+    from . import batch
+
+    settings, _project = load_settings(args)
+    sources = batch.find_profiles(settings.content)
+    report = Report(len(sources), quiet=settings.quiet, checking=True)
+    results = batch.check(sources, settings=settings, on_result=report.result)
+    report.summary(results)
+    return exit_code(results)
+
+
+def exit_code(results) -> int:
     failed = [r for r in results if not r.ok]
     return (failed[0].exit_code or 6) if failed else 0  # 6: verification failed
+
+
+def run_new(args) -> int:
+    from .starter import write_starter
+
+    for path in write_starter(args.slug, content=getattr(args, "content", None), cwd=Path.cwd()):
+        print(f"wrote {path}")
+    return 0
+
+
+def run_schema(args) -> int:
+    from .content import schema_text
+
+    text = schema_text()
+    if args.output:
+        from .batch.store import write_files
+
+        target = Path(args.output)
+        write_files(target.parent if str(target.parent) else Path("."), {target.name: text.encode()})
+        print(f"wrote {target}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def run_watch(args) -> int:
+    from .watch import watch
+
+    settings, project = load_settings(args)
+    return watch(settings, project)
+
+
+def run_config(args) -> int:
+    settings, project = load_settings(args)
+    print(f"# project file: {project.path if project else 'none (defaults and the command line only)'}")
+    width = max(len(name) for name in settings)
+    for name, value in settings.items():
+        shown = json.dumps(list(value) if isinstance(value, tuple) else value)
+        print(f"{name:<{width}} = {shown:<40} # {settings.origins[name]}")
+    return 0
+
+
+RUNNERS = {"build": run_build, "check": run_check, "new": run_new, "schema": run_schema, "watch": run_watch,
+           "config": run_config}
 
 
 class _executor:
@@ -104,14 +212,10 @@ class _executor:
         try:
             from distributed import Client
         except ImportError:
-            from .errors import UsageError
-
             raise UsageError("--dask-scheduler needs Dask: pip install 'dossier[dask]'") from None
         try:
             self.client = Client(self.address, timeout="10s")
         except ValueError as exc:
-            from .errors import UsageError
-
             raise UsageError(f"--dask-scheduler: {self.address!r} is not a scheduler address ({exc})") from None
         except OSError as exc:
             from .errors import EnvironmentProblem
@@ -127,10 +231,11 @@ class _executor:
 class Report:
     """Progress while the build runs: a bar on a terminal, one line per profile otherwise."""
 
-    def __init__(self, total: int, quiet: bool, checking: bool):
+    def __init__(self, total: int, quiet: bool, checking: bool, show_skipped: bool = True):
         self.total = total
         self.quiet = quiet
         self.checking = checking
+        self.show_skipped = show_skipped
         self.tty = sys.stderr.isatty() and not quiet
         self.started = time.perf_counter()
         self.done = 0
@@ -149,7 +254,8 @@ class Report:
 
     def _line(self, result) -> None:
         if result.status == "skipped":
-            print(f"skipped: {result.source} (unchanged)", flush=True)
+            if self.show_skipped:
+                print(f"skipped: {result.source} (unchanged)", flush=True)
             return
         for check in result.checks:
             state = "ok" if check.ok else "FAILED"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -14,14 +13,23 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import ContentError
 from .markup import one_line
-from .model import Block, Entry, Fact, Profile, Publisher, Section, Source
+from .model import (
+    NOT_IN_DOCUMENTS,
+    WORD_PROPERTY_LIMIT,
+    Block,
+    Entry,
+    Fact,
+    Profile,
+    Publisher,
+    Section,
+    Source,
+    parse_as_of,
+)
+from .references import REFERENCE, fact_texts, node_name, parse, references, topological_order
 
 MAX_BYTES = 1_000_000  # a profile is a few kB; anything this large is a mistake or an attack
 MAX_ALIAS_REPORTS = 10  # an alias bomb would otherwise print one line per alias
 MAX_EXPANDED = 20_000  # characters a field may reach once its fact references are replaced
-WORD_PROPERTY_LIMIT = 255  # Word's limit for a document property (title, author, keywords, ...)
-REFERENCE = re.compile(r"\[\[([^\[\]]*)\]\]")
-REFERENCE_BODY = re.compile(r"^([a-z][a-z0-9_]*)(?:\.([a-z][a-z0-9_]*))?$")
 
 # Only plain YAML types; a Python tag or any custom tag is refused, never constructed.
 _SCALAR_TAGS = {
@@ -125,9 +133,14 @@ class _Builder:
         return None
 
 
+def schema_text() -> str:
+    """The content JSON Schema as published, for YAML editors (`dossier schema`)."""
+    return resources.files("dossier").joinpath("schema.json").read_text(encoding="utf-8")
+
+
 @lru_cache(maxsize=1)
 def schema() -> dict:
-    return json.loads(resources.files("dossier").joinpath("schema.json").read_text(encoding="utf-8"))
+    return json.loads(schema_text())
 
 
 def load_profile(path: str | Path, *, strict: bool = False, warn=None, data: bytes | None = None) -> Profile:
@@ -236,15 +249,10 @@ def _report_aliases(text: str, paths: list[tuple], problems: list[str], where) -
         problems.append(where((), f"... and {len(paths) - MAX_ALIAS_REPORTS} more YAML aliases", Mark(1, 1)))
 
 
-# XML 1.0 cannot hold these: python-docx would crash on them, and PDF text cannot carry them.
-# DEL and the C1 controls are legal XML but not printable YAML: front matter could not hold them.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
 def _check_characters(value, path: tuple, problems: list[str], where) -> None:
     """Refuse control characters and lone surrogates, naming the field and the character."""
     if isinstance(value, str):
-        match = _NOT_XML.search(value)
+        match = NOT_IN_DOCUMENTS.search(value)
         if match:
             code = ord(match.group())
             kind = "a lone surrogate" if 0xD800 <= code <= 0xDFFF else "a control character"
@@ -380,60 +388,6 @@ def _prose_fields(data: dict):
                             yield base + (kind, i, field), item[field]
 
 
-def references(text: str) -> list[tuple[str, str | None]]:
-    """The well-formed fact references in `text`: (fact id, form or None), in order."""
-    found = []
-    for match in REFERENCE.finditer(text):
-        parsed = REFERENCE_BODY.match(match.group(1).strip())
-        if parsed:
-            found.append((parsed.group(1), parsed.group(2)))
-    return found
-
-
-def fact_texts(facts) -> dict[tuple[str, str | None], str]:
-    """Every text of the ledger by node: (id, None) for a value, (id, form) for a form."""
-    nodes = {}
-    for fact_id, fact in facts.items():
-        value, forms = (fact["value"], fact.get("forms", {})) if isinstance(fact, dict) else (fact.value, fact.forms)
-        nodes[(fact_id, None)] = value
-        for form, text in forms.items():
-            nodes[(fact_id, form)] = text
-    return nodes
-
-
-def topological_order(nodes: dict) -> tuple[list, list | None]:
-    """The nodes, each after those it references; or, if references loop, (partial order, the loop).
-
-    Iterative, so a chain of thousands of references cannot exhaust Python's stack.
-    """
-    order, state = [], {}  # state: 1 while its references are being visited, 2 when done
-    for start in nodes:
-        if start in state:
-            continue
-        state[start] = 1
-        stack = [(start, iter(references(nodes[start])))]
-        while stack:
-            node, children = stack[-1]
-            for child in children:
-                if child not in nodes or state.get(child) == 2:
-                    continue
-                if state.get(child) == 1:
-                    path = [n for n, _ in stack]
-                    return order, path[path.index(child):] + [child]
-                state[child] = 1
-                stack.append((child, iter(references(nodes[child]))))
-                break
-            else:
-                state[node] = 2
-                order.append(node)
-                stack.pop()
-    return order, None
-
-
-def node_name(node: tuple[str, str | None]) -> str:
-    return node[0] if node[1] is None else f"{node[0]}.{node[1]}"
-
-
 def _check_references(data: dict, problems: list[str], where) -> None:
     facts = data["facts"]
     for key in ("at_a_glance", "key_figures"):
@@ -443,14 +397,14 @@ def _check_references(data: dict, problems: list[str], where) -> None:
     fields = list(_prose_fields(data))
     for path, text in fields:
         for match in REFERENCE.finditer(text):
-            parsed = REFERENCE_BODY.match(match.group(1).strip())
-            if not parsed:
+            node = parse(match.group(1))
+            if node is None:
                 problems.append(where(path, f"malformed fact reference {match.group(0)!r}: expected [[id]] or [[id.form]]"))
-            elif parsed.group(1) not in facts:
-                problems.append(where(path, f"unknown fact {parsed.group(1)!r} in {match.group(0)!r}"))
-            elif parsed.group(2) and parsed.group(2) not in facts[parsed.group(1)].get("forms", {}):
-                known = ", ".join(facts[parsed.group(1)].get("forms", {})) or "none"
-                problems.append(where(path, f"fact {parsed.group(1)!r} has no form {parsed.group(2)!r} (forms: {known})"))
+            elif node[0] not in facts:
+                problems.append(where(path, f"unknown fact {node[0]!r} in {match.group(0)!r}"))
+            elif node[1] and node[1] not in facts[node[0]].get("forms", {}):
+                known = ", ".join(facts[node[0]].get("forms", {})) or "none"
+                problems.append(where(path, f"fact {node[0]!r} has no form {node[1]!r} (forms: {known})"))
     if problems:
         return
     nodes = fact_texts(facts)
@@ -479,11 +433,8 @@ def _check_expansion(nodes: dict, order: list, fields: list, problems: list[str]
 
 def _check_values(data: dict, problems: list[str], where) -> None:
     """What the schema cannot say: a real date, and Word's limit on document properties."""
-    import datetime as dt
-
-    parts = [int(part) for part in data["as_of"].split("-")]
     try:
-        dt.date(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)
+        parse_as_of(data["as_of"])
     except ValueError as exc:
         problems.append(where(("as_of",), f"expected a real date, got {data['as_of']!r} ({exc})"))
     publisher = data["publisher"]

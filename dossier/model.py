@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
+
+# Word's limit for a document property (title, subject, author, keywords); python-docx enforces it.
+WORD_PROPERTY_LIMIT = 255
+# Characters no document can hold: XML 1.0 forbids most (python-docx would crash on them, PDF text
+# cannot carry them); DEL and the C1 controls are legal XML but not printable YAML, so front matter
+# could not hold them. Content holding one is refused; one in an output's text is an artefact.
+NOT_IN_DOCUMENTS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def parse_as_of(text: str) -> dt.date:
+    """'2025-09-15' → that date; '2025-09' → the first of that month. ValueError if no such date."""
+    parts = [int(part) for part in text.split("-")]
+    return dt.date(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)
+
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December")
@@ -15,7 +30,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July",
 class Fact:
     id: str
     label: str
-    value: str  # as written: may still contain [[references]]; context.py resolves them
+    value: str  # as written: may still contain [[references]]; references.py resolves them
     forms: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -84,8 +99,7 @@ class Profile:
     @property
     def date(self) -> dt.date:
         """The profile's date; a month-precision as_of maps to the first of that month."""
-        parts = [int(p) for p in self.as_of.split("-")]
-        return dt.date(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)
+        return parse_as_of(self.as_of)
 
     @property
     def as_of_display(self) -> str:

@@ -1,34 +1,129 @@
-"""The Jinja environment: the default theme, a user folder that overrides it file by file, filters."""
+"""Themes and the Jinja environment: the default theme in the package, a user folder over it, filters."""
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import json
+import shutil
+import tempfile
 import traceback
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from importlib import resources
 from pathlib import Path
 
 from . import markup
 from .errors import EnvironmentProblem, TemplateError
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+@lru_cache(maxsize=1)
+def default_theme_folder() -> Path:
+    """The default theme: the top-level templates/ folder, shipped in the wheel as dossier.templates."""
+    folder = resources.files("dossier.templates")
+    if not isinstance(folder, Path) or not folder.is_dir():  # a zipped install: nothing to lay out from
+        raise EnvironmentProblem(f"the default theme is not a folder on disk ({folder}); install dossier "
+                                 "from a wheel or a checkout, not a zip")
+    return folder
 
 
-def make_environment(user_templates: str | Path | None = None):
-    """A Jinja environment over the user's folder (if any) and then the default theme.
+def theme_files(folder: Path) -> dict[str, Path]:
+    """Every file of a theme folder by its relative name; hidden files and Python's files are no part of it."""
+    files: dict[str, Path] = {}
+    for path in sorted(folder.rglob("*")):
+        parts = path.relative_to(folder).parts
+        if any(part.startswith(".") or part == "__pycache__" for part in parts) or parts == ("__init__.py",):
+            continue
+        if path.is_file():
+            files[path.relative_to(folder).as_posix()] = path
+    return files
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A user theme, read once where the build starts, and travelling with the work.
+
+    Workers on other machines (a Dask cluster) need not see the folder: they lay the
+    files out in a private folder of their own. The default theme always comes from the
+    installed package, wherever the work runs.
+    """
+
+    folder: str | None = None  # the user's folder, resolved; None: the default theme alone
+    files: tuple[tuple[str, bytes], ...] = ()
+
+    @classmethod
+    def read(cls, folder: str | Path | None) -> "Theme":
+        if folder is None:
+            return cls()
+        path = Path(folder)
+        if not path.is_dir():
+            raise EnvironmentProblem(f"template folder {folder} does not exist or is not a folder")
+        try:
+            files = tuple((name, file.read_bytes()) for name, file in theme_files(path).items())
+        except OSError as exc:
+            raise EnvironmentProblem(f"template folder {folder}: cannot read {exc.filename}: "
+                                     f"{exc.strerror or exc}") from None
+        return cls(str(path.resolve()), files)
+
+    @cached_property
+    def digest(self) -> str:
+        digest = hashlib.sha256()
+        for name, data in self.files:
+            digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        return digest.hexdigest()
+
+    def effective_files(self) -> dict[str, bytes]:
+        """Every file the theme offers by name, the user's hiding the default's of the same name."""
+        files = {name: path.read_bytes() for name, path in theme_files(default_theme_folder()).items()}
+        files.update(dict(self.files))
+        return files
+
+    def folders(self) -> list[Path]:
+        """Where templates are looked up, first match wins: the user's folder, then the default theme."""
+        if self.folder is None:
+            return [default_theme_folder()]
+        return [_local_folder(self), default_theme_folder()]
+
+
+_laid_out: dict[tuple[str | None, str], Path] = {}  # per process: a user theme's folder on this machine
+
+
+def _local_folder(theme: Theme) -> Path:
+    """The theme's folder itself when this machine sees it unchanged (messages name its files);
+    otherwise a private copy laid out from the files that travelled with the work."""
+    key = (theme.folder, theme.digest)
+    if key not in _laid_out:
+        here = Path(theme.folder)
+        try:
+            unchanged = here.is_dir() and Theme.read(here).digest == theme.digest
+        except EnvironmentProblem:
+            unchanged = False
+        if unchanged:
+            _laid_out[key] = here
+        else:
+            copy = Path(tempfile.mkdtemp(prefix="dossier-theme-"))
+            atexit.register(shutil.rmtree, copy, True)
+            for name, data in theme.files:
+                (copy / name).parent.mkdir(parents=True, exist_ok=True)
+                (copy / name).write_bytes(data)
+            _laid_out[key] = copy
+    return _laid_out[key]
+
+
+def make_environment(theme: Theme | str | Path | None = None):
+    """A Jinja environment over the theme's folders: the user's (if any), then the default theme.
 
     Arguments:
-        user_templates: a folder whose files replace the default theme's files of the same name.
+        theme: a Theme, or a folder whose files replace the default theme's files of the same name.
 
     Returns:
         An environment with StrictUndefined and dossier's filters.
     """
-    import jinja2  # here, not at module load: planning a build needs only DEFAULT_TEMPLATES
+    import jinja2  # here, not at module load: planning a build needs no Jinja
 
-    folders = [DEFAULT_TEMPLATES]
-    if user_templates is not None:
-        user = Path(user_templates)
-        if not user.is_dir():
-            raise EnvironmentProblem(f"template folder {user} does not exist or is not a folder")
-        folders.insert(0, user.resolve())
+    if not isinstance(theme, Theme):
+        theme = Theme.read(theme)
+    folders = theme.folders()
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(f) for f in folders]),
         undefined=jinja2.StrictUndefined,
@@ -48,6 +143,17 @@ def make_environment(user_templates: str | Path | None = None):
     )
     env.globals["template_folders"] = [str(f) for f in folders]
     return env
+
+
+_environments: dict[tuple[str | None, str], object] = {}  # per process: one environment per theme
+
+
+def environment_for(theme: Theme):
+    """The theme's environment, made once per process (Jinja caches compiled templates in it)."""
+    key = (theme.folder, theme.digest)
+    if key not in _environments:
+        _environments[key] = make_environment(theme)
+    return _environments[key]
 
 
 def template_folders(env) -> list[Path]:

@@ -6,15 +6,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .context import fact_values, metadata
+from .document import Document
 from .formats import get_format
-from .model import Profile
+from .model import NOT_IN_DOCUMENTS
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
                          "\u00ab": '"', "\u00bb": '"'})
 _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85]+")
 _SOFT_HYPHEN_BREAK = re.compile("\u00ad[ \t]*\r?\n[ \t]*")
 
@@ -27,9 +26,9 @@ def normalise(text: str, keep_lines: bool = False) -> str:
     a line end as U+FFFE with the two lines joined: that is a real hyphen.
     """
     text = text.replace("\ufffe", "-")
-    # Content cannot hold control characters (load_profile refuses them), so one in an output's
+    # Content cannot hold these characters (load_profile refuses them), so one in an output's
     # text is an extraction artefact: pdfium gives \x05 at some font changes, for one.
-    text = _CONTROLS.sub("", text)
+    text = NOT_IN_DOCUMENTS.sub("", text)
     # A soft hyphen the line breaker used goes, with its line end. U+2010 stays: fact values are
     # set without automatic hyphenation, so a U+2010 there is a real hyphen.
     text = _SOFT_HYPHEN_BREAK.sub("", text)
@@ -136,29 +135,23 @@ class OutputCheck:
         return f"{self.name}: " + "; ".join(problems)
 
 
-def check_output(profile: Profile, fmt: str, name: str, data: bytes, values: dict[str, str] | None = None,
-                 expected_metadata: dict[str, str] | None = None) -> OutputCheck:
-    """Read `data` back with the format's reader and look for every fact value in it.
-
-    With `expected_metadata` (context.metadata(profile), as check_outputs passes), the
-    output's document metadata must carry those values too.
-    """
-    module = get_format(fmt)
-    values = fact_values(profile) if values is None else values
-    text = normalise(module.read_text(data), keep_lines=True)
-    wraps = getattr(module, "WRAPS_LINES", False)
+def check_output(document: Document, fmt: str, name: str, data: bytes, *, with_metadata: bool = True) -> OutputCheck:
+    """Read `data` back with the format's reader: every fact value must be in it, and (unless
+    `with_metadata` is false) the Document's metadata in its document properties."""
+    spec = get_format(fmt)
+    reader = spec.writer()
+    values = document.facts
+    text = normalise(reader.read_text(data), keep_lines=True)
     missing = tuple((fact_id, value) for fact_id, value in values.items()
-                    if not contains(text, normalise(value), wraps))
+                    if not contains(text, normalise(value), spec.wraps_lines))
     mismatches: tuple[tuple[str, str, str], ...] = ()
-    if expected_metadata is not None and hasattr(module, "read_metadata"):
-        found = module.read_metadata(data)
-        mismatches = tuple((field, expected, found.get(field, "")) for field, expected in expected_metadata.items()
+    if with_metadata:
+        found = reader.read_metadata(data)
+        mismatches = tuple((field, expected, found.get(field, "")) for field, expected in document.metadata.items()
                            if found.get(field, "") != expected)
     return OutputCheck(fmt, name, len(values), missing, mismatches)
 
 
-def check_outputs(profile: Profile, outputs: dict[str, tuple[str, bytes]]) -> list[OutputCheck]:
+def check_outputs(document: Document, outputs: dict[str, tuple[str, bytes]]) -> list[OutputCheck]:
     """Check several outputs, facts and metadata: {format: (display name, bytes)}."""
-    values = fact_values(profile)
-    expected = metadata(profile)
-    return [check_output(profile, fmt, name, data, values, expected) for fmt, (name, data) in outputs.items()]
+    return [check_output(document, fmt, name, data) for fmt, (name, data) in outputs.items()]

@@ -243,7 +243,7 @@ def build() -> bytes:
     out = io.BytesIO()
     document.save(out)
     sys.path.insert(0, str(ROOT))  # run from a checkout: the writer's zip normaliser lives in dossier
-    from dossier.formats.docx import deterministic_zip
+    from dossier.formats.docx.package import deterministic_zip
 
     return deterministic_zip(out.getvalue())
 

@@ -8,13 +8,8 @@ from pathlib import Path
 import pytest
 
 from dossier.content import load_profile
-from dossier.formats import FORMATS, RenderOptions
 from dossier.templating import make_environment
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-BIGSCIENCE = ROOT / "content" / "bigscience.yaml"
-AURORA = FIXTURES / "aurora" / "aurora.yaml"
+from helpers import AURORA, BIGSCIENCE, render_all
 
 
 @pytest.fixture(scope="session")
@@ -35,12 +30,12 @@ def aurora():
 @pytest.fixture(scope="session")
 def bigscience_outputs(bigscience, env):
     """{format: bytes} for BigScience, rendered once for the whole test session."""
-    return {name: module.render(bigscience, env, RenderOptions()) for name, module in FORMATS.items()}
+    return render_all(bigscience, env)
 
 
 @pytest.fixture(scope="session")
 def aurora_outputs(aurora, env):
-    return {name: module.render(aurora, env, RenderOptions()) for name, module in FORMATS.items()}
+    return render_all(aurora, env)
 
 
 @pytest.fixture

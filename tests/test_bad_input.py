@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from dossier.cli import main
-from dossier.formats import FORMATS, RenderOptions
-from dossier.formats import markdown as markdown_format
 from dossier.content import load_profile
-from tests.conftest import AURORA
+from dossier.document import Document, split_front_matter
+from dossier.formats import FORMATS
+from helpers import AURORA, render, render_all
 
 
 def run(capsys, *args) -> tuple[int, str]:
@@ -157,14 +157,14 @@ def hostile(tmp_path_factory, env):
         d["facts"]["array"]["value"] = HOSTILE["value"]
 
     profile = load_profile(aurora_with(tmp, edit))
-    outputs = {fmt: module.render(profile, env, RenderOptions()) for fmt, module in FORMATS.items()}
+    outputs = render_all(profile, env)
     return profile, outputs
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_template_and_html_syntax_in_content_come_out_as_text(hostile, fmt):
     _profile, outputs = hostile
-    text = " ".join(FORMATS[fmt].read_text(outputs[fmt]).split())
+    text = " ".join(FORMATS[fmt].writer().read_text(outputs[fmt]).split())
     shown = (HOSTILE["name"], HOSTILE["paragraph"], HOSTILE["value"])
     for literal in shown + (() if fmt == "pdf" else tuple(HOSTILE["items"])):
         assert literal in text, (fmt, literal)
@@ -176,7 +176,7 @@ def test_markdown_structure_is_not_changed_by_content(hostile, aurora_outputs):
     from dossier.markup import to_html
 
     def shape(md_bytes):
-        _front, body = markdown_format.split_front_matter(md_bytes.decode())
+        _front, body = split_front_matter(md_bytes.decode())
         html = to_html(body)
         return {tag: len(re.findall(f"<{tag}[ >]", html)) for tag in ("h1", "h2", "ul", "ol", "table", "tr", "blockquote", "script", "img")}
 
@@ -191,7 +191,7 @@ def test_hostile_outputs_still_pass_verification(hostile):
     from dossier.verify import check_outputs
 
     profile, outputs = hostile
-    checks = check_outputs(profile, {fmt: (fmt, data) for fmt, data in outputs.items()})
+    checks = check_outputs(Document(profile), {fmt: (fmt, data) for fmt, data in outputs.items()})
     assert [c.missing for c in checks] == [(), (), ()]
 
 
@@ -213,7 +213,7 @@ def test_template_folder_that_does_not_exist(tmp_path, capsys):
 def test_missing_pango_is_one_clear_line(tmp_path, capsys, monkeypatch):
     import sys
 
-    from dossier.formats import pdf
+    from dossier.formats.pdf import factsheet as pdf
 
     real_import = builtins.__import__
 
@@ -321,7 +321,7 @@ def test_a_name_with_runs_of_spaces_verifies(tmp_path, capsys):
 def test_a_thematic_break_in_prose_stays_text(tmp_path, env, rule):
     path = aurora_with(tmp_path, lambda d: d["sections"][0]["blocks"].insert(0, rule))
     profile = load_profile(path)
-    text = FORMATS["md"].read_text(markdown_format.render(profile, env, RenderOptions()))
+    text = FORMATS["md"].writer().read_text(render("md", profile, env))
     assert rule in text
 
 
@@ -348,7 +348,7 @@ def test_a_machine_without_fonts_is_one_clear_line(tmp_path):
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from helpers import ROOT
 
     empty = tmp_path / "fonts.conf"  # a fontconfig that knows no fonts at all
     empty.write_text('<?xml version="1.0"?><fontconfig><cachedir>' + str(tmp_path) + "</cachedir></fontconfig>")

@@ -15,7 +15,7 @@ import dossier
 from dossier import batch
 from dossier.cli import main
 from dossier.errors import OutputBusy
-from tests.conftest import AURORA, ROOT
+from helpers import AURORA, ROOT
 
 
 def make_profiles(folder, count: int):

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from dossier.cli import main
-from tests.conftest import AURORA, ROOT
+from helpers import AURORA, ROOT
 
 
 def digest(folder):
@@ -38,7 +38,7 @@ def test_format_option_builds_only_those(tmp_path, capsys):
 
 def test_unknown_format_lists_the_known_ones(tmp_path, capsys):
     assert main([str(AURORA), "--out", str(tmp_path), "--format", "pdf,html"]) == 2
-    assert capsys.readouterr().err == "error: unknown format 'html' (known: pdf, docx, md)\n"
+    assert capsys.readouterr().err == "error: --format: unknown format 'html' (known: pdf, docx, md)\n"
 
 
 def test_missing_input_is_a_usage_error(tmp_path, capsys):

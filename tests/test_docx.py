@@ -12,12 +12,12 @@ import docx
 import pytest
 from docx.shared import RGBColor
 
+from dossier.document import Document
 from dossier.errors import TemplateError
-from dossier.formats import RenderOptions
 from dossier.formats import docx as writer
-from dossier.templating import DEFAULT_TEMPLATES, make_environment
-
-from tests.conftest import ROOT
+from dossier.formats.docx.reference import STYLES_USED, TABLE_STYLE
+from dossier.templating import default_theme_folder, make_environment
+from helpers import ROOT, render
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -50,7 +50,7 @@ def styled(document) -> list[tuple[str, str]]:
 
 
 def render_with(profile, *, templates=None, reference=None) -> docx.document.Document:
-    data = writer.render(profile, make_environment(templates), RenderOptions(reference_docx=reference))
+    data = render("docx", profile, make_environment(templates), reference_docx=reference)
     return docx.Document(io.BytesIO(data))
 
 
@@ -81,7 +81,7 @@ def test_no_direct_formatting_beyond_bold_italic_and_links(report):
 
 def test_the_default_reference_defines_what_the_writer_uses(report):
     names = {style.name for style in report.styles}
-    assert set(writer.STYLES_USED) <= names
+    assert set(STYLES_USED) <= names
     heading = report.styles["Heading 1"].element
     assert heading.find(f"{W}rPr/{W}rFonts").get(f"{W}ascii") == "Noto Sans"
     defaults = report.styles.element.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr")
@@ -111,7 +111,7 @@ def test_accented_names_come_through_intact(aurora_outputs):
 def test_tables_have_a_style_column_widths_and_a_repeating_header_row(report):
     table = report.tables[0]
     tbl = table._tbl
-    assert table.style.name == writer.TABLE_STYLE
+    assert table.style.name == TABLE_STYLE
     assert [row.cells[0].text for row in table.rows][:3] == ["Item", "Founded", "Status"]
     width = tbl.tblPr.find(f"{W}tblW")
     assert (width.get(f"{W}type"), width.get(f"{W}w")) == ("pct", "5000")
@@ -123,7 +123,7 @@ def test_tables_have_a_style_column_widths_and_a_repeating_header_row(report):
     assert all(row.trPr.find(f"{W}tblHeader") is None for row in tbl.tr_lst[1:])
     assert all(row.trPr.find(f"{W}cantSplit") is not None for row in tbl.tr_lst)
     assert tbl.tblPr.find(f"{W}tblLook").get(f"{W}firstRow") == "1"
-    first_row = report.styles[writer.TABLE_STYLE].element.find(f"{W}tblStylePr[@{W}type='firstRow']")
+    first_row = report.styles[TABLE_STYLE].element.find(f"{W}tblStylePr[@{W}type='firstRow']")
     assert first_row.find(f"{W}rPr/{W}b") is not None
     assert {p.style.name for row in table.rows for cell in row.cells for p in cell.paragraphs} == {"Table Text"}
 
@@ -223,13 +223,11 @@ def test_core_properties_come_from_the_content(report):
 
 
 def test_read_metadata(bigscience, bigscience_outputs):
-    from dossier.context import metadata
-
-    assert writer.read_metadata(bigscience_outputs["docx"]) == metadata(bigscience)
+    assert writer.read_metadata(bigscience_outputs["docx"]) == Document(bigscience).metadata
 
 
 def test_two_renders_give_identical_bytes(bigscience, env, bigscience_outputs):
-    again = writer.render(bigscience, env, RenderOptions())
+    again = render("docx", bigscience, env)
     assert again == bigscience_outputs["docx"]
     dates = {info.date_time for info in zipfile.ZipFile(io.BytesIO(again)).infolist()}
     assert dates == {(1980, 1, 1, 0, 0, 0)}
@@ -308,7 +306,7 @@ def test_a_reference_document_restyles_the_headings(aurora, tmp_path):
     assert all(run.font.color.rgb is None and run.font.name is None for p in headings for run in p.runs)
     assert "Reference body text" not in writer.read_text(docx_bytes(report))
     assert report.sections[0].page_width.inches == 8.5  # the reference's page: python-docx's US Letter
-    for name in ("Hyperlink", "toc 1", "toc 2", writer.TABLE_STYLE, "Table Text"):  # missing there: ours
+    for name in ("Hyperlink", "toc 1", "toc 2", TABLE_STYLE, "Table Text"):  # missing there: ours
         assert name in report.styles
     assert report.sections[0].header.paragraphs[0].text == "Aurora Lab"  # the reference has none: ours
 
@@ -369,14 +367,14 @@ def test_the_script_reproduces_templates_reference_docx():
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     built = zipfile.ZipFile(io.BytesIO(script.build()))
-    committed = zipfile.ZipFile(DEFAULT_TEMPLATES / "reference.docx")
+    committed = zipfile.ZipFile(default_theme_folder() / "reference.docx")
     # Member by member, uncompressed: a different zlib may compress the same bytes differently.
     assert built.namelist() == committed.namelist()
     for name in built.namelist():
         assert built.read(name) == committed.read(name), (
             f"templates/reference.docx is stale ({name}): run .venv/bin/python scripts/make_reference_docx.py")
     assert script.build() == script.build()
-    assert writer.read_text((DEFAULT_TEMPLATES / "reference.docx").read_bytes()) == ""  # no body, header or footer
+    assert writer.read_text((default_theme_folder() / "reference.docx").read_bytes()) == ""  # no body, header or footer
 
 
 def test_read_text_reads_paragraphs_without_soft_hyphens():

@@ -13,7 +13,6 @@ import subprocess
 import pytest
 
 from dossier.formats import markdown
-
 from tests.test_docx import BIGSCIENCE_HEADINGS
 
 SOFFICE = shutil.which("soffice")

@@ -12,12 +12,13 @@ import pytest
 import yaml
 
 from dossier.content import load_profile
-from dossier.context import build_context, metadata
+from dossier.document import Document
 from dossier.errors import RenderError
-from dossier.formats import RenderOptions, pdf
+from dossier.formats import pdf
+from dossier.formats.pdf import factsheet, fit
 from dossier.templating import make_environment, render_template
 from dossier.verify import check_output, normalise
-from tests.conftest import AURORA
+from helpers import AURORA, render
 
 
 def page_count(data: bytes) -> int:
@@ -64,13 +65,13 @@ def test_bigscience_fact_sheet_is_exactly_one_a4_page_at_full_size(bigscience_ou
 
 
 def test_letter_paper_shrinks_bigscience_to_fit(bigscience, env):
-    data = pdf.render(bigscience, env, RenderOptions(paper="letter"))
+    data = render("pdf", bigscience, env, paper="letter")
     page = pypdfium2.PdfDocument(io.BytesIO(data))[0]
     assert (round(page.get_width()), round(page.get_height())) == (612, 792)
     assert page_count(data) == 1
     # Letter is 18 mm shorter than A4: the same text needs the next step down.
     assert font_sizes_of(data, "BigScience was a one-year") == {8.5}
-    assert check_output(bigscience, "pdf", "letter", data).ok
+    assert check_output(Document(bigscience), "pdf", "letter", data).ok
 
 
 def lorem(words: int) -> str:
@@ -79,16 +80,16 @@ def lorem(words: int) -> str:
 
 def test_long_content_shrinks_to_a_step_above_the_floor_and_keeps_every_fact(tmp_path, env):
     profile = profile_with(tmp_path, "long", lead=lorem(130))
-    data = pdf.render(profile, env, RenderOptions())
+    data = render("pdf", profile, env)
     assert page_count(data) == 1
     assert font_sizes_of(data, "Lorem ipsum") == {8.0}
-    assert check_output(profile, "pdf", "long", data).ok
+    assert check_output(Document(profile), "pdf", "long", data).ok
 
 
 def test_content_that_cannot_fit_fails_naming_the_blocks_that_spill(tmp_path, env):
     profile = profile_with(tmp_path, "huge", lead=lorem(400))
     with pytest.raises(RenderError) as caught:
-        pdf.render(profile, env, RenderOptions())
+        render("pdf", profile, env)
     assert str(caught.value) == (
         f"{profile.source}: the fact sheet does not fit one A4 page even at 7.5 pt; spilling onto page 2: "
         "summary, at a glance, flagship outputs, more figures, footer; shorten that content")
@@ -99,14 +100,14 @@ def test_a_line_wider_than_its_column_is_not_a_fit(tmp_path, aurora):
     (tmp_path / "factsheet.css").write_text(
         (pdf_theme_css() + "\n.summary p { white-space: nowrap; }\n"), encoding="utf-8")
     with pytest.raises(RenderError) as caught:
-        pdf.render(aurora, make_environment(tmp_path), RenderOptions())
+        render("pdf", aurora, make_environment(tmp_path))
     assert "even at 7.5 pt; too wide for its column: summary; shorten that content" in str(caught.value)
 
 
 def pdf_theme_css() -> str:
-    from dossier.templating import DEFAULT_TEMPLATES
+    from dossier.templating import default_theme_folder
 
-    return (DEFAULT_TEMPLATES / "factsheet.css").read_text(encoding="utf-8")
+    return (default_theme_folder() / "factsheet.css").read_text(encoding="utf-8")
 
 
 def test_a_block_the_layout_swallows_is_not_a_fit(tmp_path, aurora):
@@ -115,7 +116,7 @@ def test_a_block_the_layout_swallows_is_not_a_fit(tmp_path, aurora):
         pdf_theme_css() + "\nhtml, body { height: 100%; } footer { float: none; }\n"
         ".summary { height: 300mm; }\n", encoding="utf-8")
     with pytest.raises(RenderError) as caught:
-        pdf.render(aurora, make_environment(tmp_path), RenderOptions())
+        render("pdf", aurora, make_environment(tmp_path))
     assert str(caught.value).endswith(
         "even at 7.5 pt; spilling onto page 2: summary; "
         "not on the page: at a glance, flagship outputs, more figures, footer; shorten that content")
@@ -131,7 +132,7 @@ def search(fits_from: float | None, estimate: float | None = None):
         tried.append(step)
         return (fits_from is not None and step <= fits_from), f"layout at {step}"
 
-    found = pdf.largest_fitting(pdf.FONT_STEPS, attempt, (lambda _result: estimate) if estimate else None)
+    found = fit.largest_fitting(fit.FONT_STEPS, attempt, (lambda _result: estimate) if estimate else None)
     return found, tried
 
 
@@ -153,7 +154,7 @@ def test_largest_fitting_tries_few_sizes(fits_from, estimate, expected, tried):
 # -- Metadata, tags, reading order -----------------------------------------------------------------
 
 def test_metadata_is_the_contexts(bigscience, bigscience_outputs):
-    assert pdf.read_metadata(bigscience_outputs["pdf"]) == metadata(bigscience)
+    assert pdf.read_metadata(bigscience_outputs["pdf"]) == Document(bigscience).metadata
     info = pypdfium2.PdfDocument(io.BytesIO(bigscience_outputs["pdf"])).get_metadata_dict()
     assert info["CreationDate"].startswith("D:20260401") and info["ModDate"].startswith("D:20260401")
     assert info["Creator"].startswith("dossier ")
@@ -184,7 +185,7 @@ def test_at_a_glance_reads_entry_by_entry(bigscience, bigscience_outputs):
     # Two columns: every label is followed by its own value, in the content's order.
     text = normalise(pdf.read_text(bigscience_outputs["pdf"]))
     glance = text[text.find("AT A GLANCE"):text.find("FLAGSHIP OUTPUTS BLOOM. Released")]
-    values = build_context(bigscience)["at_a_glance"]
+    values = Document(bigscience).context["at_a_glance"]
     entries = [f"{fact['label'].upper()} {normalise(fact['value'])}" for fact in values]
     assert glance == "AT A GLANCE " + " ".join(entries) + " "
 
@@ -192,7 +193,7 @@ def test_at_a_glance_reads_entry_by_entry(bigscience, bigscience_outputs):
 # -- The template ----------------------------------------------------------------------------------
 
 def render_html(profile, env, size=9.0, paper="a4") -> str:
-    return render_template(env, pdf.TEMPLATE, {**pdf.template_context(profile, paper), "font_size": size})
+    return render_template(env, factsheet.TEMPLATE, {**factsheet.template_context(Document(profile), paper), "font_size": size})
 
 
 def test_inline_markdown_becomes_styled_text(aurora, env):
@@ -218,23 +219,23 @@ def test_every_fact_value_is_set_without_hyphenation(bigscience, env):
 
 
 def test_text_direction_is_that_of_the_first_strong_character():
-    assert pdf.text_direction("فاطمة الزهراء") == "rtl"
-    assert pdf.text_direction("12 שקל") == "rtl"  # digits are weak: the Hebrew decides
-    assert pdf.text_direction("BLOOM (بلوم)") == "ltr"
-    assert pdf.text_direction("李明华") == "ltr"
-    assert pdf.text_direction("2024") == "ltr"
+    assert factsheet.text_direction("فاطمة الزهراء") == "rtl"
+    assert factsheet.text_direction("12 שקל") == "rtl"  # digits are weak: the Hebrew decides
+    assert factsheet.text_direction("BLOOM (بلوم)") == "ltr"
+    assert factsheet.text_direction("李明华") == "ltr"
+    assert factsheet.text_direction("2024") == "ltr"
 
 
 def test_unknown_paper_is_a_render_error(aurora, env):
     with pytest.raises(RenderError, match="unknown paper size 'a3' \\(known: a4, letter\\)"):
-        pdf.render(aurora, env, RenderOptions(paper="a3"))
+        render("pdf", aurora, env, paper="a3")
 
 
 def test_a_theme_without_block_names_still_gets_one_page(tmp_path, aurora):
     (tmp_path / "factsheet.html.j2").write_text(
         "<html><body>{% for i in range(400) %}<p>{{ name }} {{ i }}</p>{% endfor %}</body></html>")
     with pytest.raises(RenderError) as caught:
-        pdf.render(aurora, make_environment(tmp_path), RenderOptions())
+        render("pdf", aurora, make_environment(tmp_path))
     assert "spilling onto page 2: content without a data-block name" in str(caught.value)
 
 
@@ -247,4 +248,4 @@ def test_a_right_to_left_label_does_not_reorder_its_value(tmp_path, env):
     profile = load_profile(path)
     from dossier.verify import check_output
 
-    assert check_output(profile, "pdf", "x", pdf.render(profile, env, RenderOptions())).missing == ()
+    assert check_output(Document(profile), "pdf", "x", render("pdf", profile, env)).missing == ()

@@ -11,10 +11,12 @@ import pytest
 import yaml
 
 from dossier.content import load_profile
+from dossier.document import Document
 from dossier.errors import RenderError
-from dossier.formats import RenderOptions, pdf
+from dossier.formats import pdf
+from dossier.formats.pdf import factsheet
 from dossier.verify import check_output, normalise
-from tests.conftest import AURORA, FIXTURES
+from helpers import AURORA, FIXTURES, render
 from tests.test_pdf import pdf_source
 
 SCRIPTS = FIXTURES / "scripts" / "scripts.yaml"
@@ -42,7 +44,7 @@ def scripts_pdf(env):
     logger = logging.getLogger("dossier.pdf")
     logger.addHandler(handler)
     try:
-        data = pdf.render(profile, env, RenderOptions(strict=True))
+        data = render("pdf", profile, env, strict=True)
     finally:
         logger.removeHandler(handler)
     return profile, data, [record.getMessage() for record in records]
@@ -55,7 +57,7 @@ def test_chinese_arabic_and_devanagari_render_with_real_glyphs(scripts_pdf):
     fonts = {re.sub(rb"^[A-Z]{6}\+", b"", name).decode()
              for name in re.findall(rb"/BaseFont\s*/([A-Za-z0-9+\-]+)", pdf_source(data))}
     assert {"Noto-Sans", "Noto-Sans-CJK-SC", "Noto-Sans-Arabic", "Noto-Sans-Devanagari"} <= fonts
-    assert check_output(profile, "pdf", "scripts", data).ok
+    assert check_output(Document(profile), "pdf", "scripts", data).ok
 
 
 @needs_noto
@@ -88,7 +90,7 @@ def aurora_with_private_use_character(tmp_path):
 def test_a_character_no_font_has_is_named_in_a_warning(tmp_path, env, caplog):
     profile = aurora_with_private_use_character(tmp_path)
     with caplog.at_level(logging.WARNING, logger="dossier.pdf"):
-        data = pdf.render(profile, env, RenderOptions())
+        data = render("pdf", profile, env)
     assert data.startswith(b"%PDF")
     assert [m for m in caplog.messages if m.startswith(str(profile.source))] == [
         f"{profile.source}: fact sheet: no installed font has a glyph for U+E000; those characters print "
@@ -98,13 +100,13 @@ def test_a_character_no_font_has_is_named_in_a_warning(tmp_path, env, caplog):
 def test_strict_makes_a_missing_glyph_an_error(tmp_path, env):
     profile = aurora_with_private_use_character(tmp_path)
     with pytest.raises(RenderError, match=r"fact sheet: no installed font has a glyph for U\+E000;"):
-        pdf.render(profile, env, RenderOptions(strict=True))
+        render("pdf", profile, env, strict=True)
 
 
 def test_the_font_stack_names_the_noto_families_then_dejavu():
-    from dossier.templating import DEFAULT_TEMPLATES
+    from dossier.templating import default_theme_folder
 
-    css = (DEFAULT_TEMPLATES / "factsheet.css").read_text(encoding="utf-8")
+    css = (default_theme_folder() / "factsheet.css").read_text(encoding="utf-8")
     stack = re.search(r"html \{[^}]*font-family:([^;]*);", css).group(1).split(",")
     assert [family.strip().strip('"') for family in stack] == [*NOTO_FAMILIES, "DejaVu Sans", "sans-serif"]
 
@@ -113,16 +115,15 @@ def test_a_value_mixing_directions_fails_verification_and_says_why(tmp_path, env
     import yaml
 
     from dossier.content import load_profile
-    from dossier.formats import RenderOptions, pdf
     from dossier.verify import check_output
-    from tests.conftest import AURORA
+    from helpers import AURORA
 
     data = yaml.safe_load(AURORA.read_text(encoding="utf-8"))
     data["facts"]["budget"]["value"] = "مؤسسة BigScience 2022"
     path = tmp_path / "mixed.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     profile = load_profile(path)
-    check = check_output(profile, "pdf", "x", pdf.render(profile, env, RenderOptions()))
+    check = check_output(Document(profile), "pdf", "x", render("pdf", profile, env))
     assert check.describe() == (
         "x: missing 1 of 10 facts: budget ('مؤسسة BigScience 2022') [mixes right-to-left and left-to-right "
         "text, which the PDF's text layer holds in display order: give each direction its own fact]")
@@ -132,9 +133,8 @@ def test_missing_plain_letters_mean_no_usable_font():
     import pytest
 
     from dossier.errors import EnvironmentProblem
-    from dossier.formats import pdf
 
     with pytest.raises(EnvironmentProblem) as caught:
-        pdf._report_missing_glyphs("x.yaml", [0xE000, 0x41, 0x62], strict=False)
+        factsheet._report_missing_glyphs("x.yaml", [0xE000, 0x41, 0x62], strict=False)
     assert str(caught.value) == ("x.yaml: fact sheet: no installed font has the letters and digits of plain text "
                                  "(U+0041, U+0062); install fonts: apt-get install fonts-dejavu-core fonts-noto-core")

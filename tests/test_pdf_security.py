@@ -16,9 +16,10 @@ import pytest
 import yaml
 
 from dossier.content import load_profile
-from dossier.formats import RenderOptions, pdf
+from dossier.formats import pdf
+from dossier.formats.pdf.fetcher import make_fetcher
 from dossier.templating import make_environment
-from tests.conftest import AURORA
+from helpers import AURORA, render
 from tests.test_pdf import pdf_source
 
 SECRET = "SECRET-7f3a9c-NOT-FOR-THE-PDF"
@@ -145,7 +146,7 @@ def test_hostile_template_and_content_read_nothing_outside_the_template_folder(t
     profile = hostile_profile(tmp_path, server, outside)
 
     with caplog.at_level(logging.WARNING, logger="dossier.pdf"):
-        data = pdf.render(profile, make_environment(theme), RenderOptions())
+        data = render("pdf", profile, make_environment(theme))
 
     assert server.requests == []
     document = pypdfium2.PdfDocument(io.BytesIO(data))
@@ -190,7 +191,7 @@ def test_the_fetcher_allows_only_data_urls_and_regular_files_in_the_folder(place
     theme, outside = places["theme"], places["outside"]
     url = (url.replace("THEMEPATH", str(theme).lstrip("/")).replace("THEME", theme.as_uri())
            .replace("OUTSIDE", outside.as_uri()))
-    fetcher = pdf.make_fetcher([theme])
+    fetcher = make_fetcher([theme])
     if allowed:
         response = fetcher.fetch(url)
         try:
@@ -204,7 +205,7 @@ def test_the_fetcher_allows_only_data_urls_and_regular_files_in_the_folder(place
 
 
 def test_each_refusal_is_logged_once_naming_the_url(places, caplog):
-    fetcher = pdf.make_fetcher([places["theme"]], label="x.yaml")
+    fetcher = make_fetcher([places["theme"]], label="x.yaml")
     with caplog.at_level(logging.WARNING, logger="dossier.pdf"):
         for _ in range(3):  # the same URL in every layout of the shrink search
             with pytest.raises(ValueError):

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from dossier.content import load_profile
+from dossier.document import Document
 from dossier.errors import ContentError, RenderError
-from dossier.formats import FORMATS, RenderOptions, markdown
 from dossier.verify import check_outputs
-from tests.conftest import BIGSCIENCE
+from helpers import BIGSCIENCE, render, render_all
 
 # Any assigned character of the Basic Multilingual Plane a document can hold (no controls,
 # surrogates, private use or unassigned), but the Indic scripts and combining marks other than
@@ -58,12 +58,11 @@ def test_random_valid_profiles_build_and_verify_in_every_format(tmp_path, env, d
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     profile = load_profile(path)
     try:
-        outputs = {fmt: (fmt, module.render(profile, env, RenderOptions(strict=True)))
-                   for fmt, module in FORMATS.items()}
+        outputs = {fmt: (fmt, data) for fmt, data in render_all(profile, env, strict=True).items()}
     except RenderError as exc:
         assume("no installed font has a glyph" not in str(exc))
         raise
-    checks = check_outputs(profile, outputs)
+    checks = check_outputs(Document(profile), outputs)
     assert [check.describe() for check in checks if not check.ok] == []
 
 
@@ -99,4 +98,4 @@ def test_a_mutated_file_loads_or_gives_a_content_error_never_a_traceback(tmp_pat
     except ContentError as exc:
         assert exc.problems and all(line.startswith(f"{path}:") for line in exc.problems)
         return
-    markdown.render(profile, env, RenderOptions())  # what loads, renders
+    render("md", profile, env)  # what loads, renders

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from dossier.context import fact_values
-from dossier.formats import FORMATS, RenderOptions
+from dossier.document import Document
+from dossier.formats import FORMATS
 from dossier.templating import make_environment
 from dossier.verify import check_output, contains, normalise
+from helpers import render
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_bigscience_carries_every_fact_in_every_output(bigscience, bigscience_outputs, fmt):
-    check = check_output(bigscience, fmt, fmt, bigscience_outputs[fmt])
+    check = check_output(Document(bigscience), fmt, fmt, bigscience_outputs[fmt])
     assert check.missing == ()
     assert check.facts_checked == len(bigscience.facts) == 19
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_the_made_up_profile_passes_too(aurora, aurora_outputs, fmt):
-    assert check_output(aurora, fmt, fmt, aurora_outputs[fmt]).missing == ()
+    assert check_output(Document(aurora), fmt, fmt, aurora_outputs[fmt]).missing == ()
 
 
 DROP_ONE_FACT = {
@@ -35,8 +36,8 @@ DROP_ONE_FACT = {
 def test_a_fact_removed_from_an_output_is_caught(tmp_path, bigscience, fmt):
     for name, text in DROP_ONE_FACT.items():
         (tmp_path / name).write_text(text)
-    data = FORMATS[fmt].render(bigscience, make_environment(tmp_path), RenderOptions())
-    check = check_output(bigscience, fmt, "x", data)
+    data = render(fmt, bigscience, make_environment(tmp_path))
+    check = check_output(Document(bigscience), fmt, "x", data, with_metadata=False)
     assert check.missing == (("corpus_size", "1.6 terabytes"),)
     assert check.describe() == "x: missing 1 of 19 facts: corpus_size ('1.6 terabytes')"
 
@@ -53,7 +54,7 @@ def test_a_fact_edited_out_of_a_built_docx_table_is_caught(bigscience, bigscienc
             if item.filename == "word/document.xml":
                 data = data.replace("Time-limited research workshop".encode(), b"Research workshop")
             target.writestr(item, data)
-    check = check_output(bigscience, "docx", "x", edited.getvalue())
+    check = check_output(Document(bigscience), "docx", "x", edited.getvalue())
     assert [fact_id for fact_id, _ in check.missing] == ["status"]
 
 
@@ -74,7 +75,7 @@ def test_contains_matches_whole_values_only():
 
 
 def test_fact_values_are_resolved(bigscience):
-    values = fact_values(bigscience)
+    values = Document(bigscience).facts
     assert values["flagship_outputs"].startswith("BLOOM (176-billion-parameter multilingual language model)")
     assert "[[" not in "".join(values.values())
 

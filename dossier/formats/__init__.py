@@ -1,74 +1,88 @@
-"""The deliverables: one module per format, each with the same small interface.
+"""The deliverables: one writer per format behind one table, each satisfying the Writer protocol.
 
-Each module offers NAME, FILENAME (a pattern with {slug}), LABEL,
-`render(profile, env, options) -> bytes`, `read_text(data) -> str` and
-`read_metadata(data) -> dict` (the keys of context.metadata()); SLOW = True marks a
-format worth a worker of its own when there are more workers than profiles.
-Heavy libraries are imported inside render/read_text, never at import time.
+FORMATS holds what planning needs without importing a writer (file name, theme files
+read, whether the format is slow); `writer(name)` imports the module that renders and
+reads it back. Heavy libraries are imported inside a writer's functions, never at import.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from ..document import REPORT_TEMPLATE
 from ..errors import UsageError
+from ..options import FORMAT_NAMES
 
-
-class _FormatTable(Mapping):
-    """name → writer module, imported on first use: planning a build must not load Jinja or lxml."""
-
-    def __init__(self, modules: dict[str, str]):
-        self._modules = modules
-
-    def __getitem__(self, name: str):
-        return importlib.import_module(self._modules[name], __name__)
-
-    def __contains__(self, name) -> bool:  # Mapping's own would import the module
-        return name in self._modules
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-
-FORMATS = _FormatTable({"pdf": ".pdf", "docx": ".docx", "md": ".markdown"})
+if TYPE_CHECKING:
+    from ..document import Document
 
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """Options every writer receives; writers ignore what does not concern them."""
+    """What writers receive besides the Document; each reads what concerns it."""
 
     paper: str = "a4"
     strict: bool = False
-    reference_docx: Path | None = None
+    # None: the theme's reference.docx; a path, or (file name, bytes) as it travels to a worker.
+    reference_docx: Path | tuple[str, bytes] | None = None
 
 
-def get_format(name: str):
-    """The format module for `name`; an unknown name lists the known ones."""
-    check_format_name(name)
-    return FORMATS[name]
+@runtime_checkable
+class Writer(Protocol):
+    """The contract every format module satisfies."""
+
+    def render(self, document: "Document", options: RenderOptions) -> bytes:
+        """The finished file's bytes: the same bytes for the same Document and options."""
+
+    def read_text(self, data: bytes) -> str:
+        """The text a reader of the finished file sees, block by block on lines of their own."""
+
+    def read_metadata(self, data: bytes) -> dict[str, str]:
+        """The file's document metadata, in the keys of Document.metadata."""
 
 
-def check_format_name(name: str) -> None:
-    """Raise a UsageError listing the known formats unless `name` is one (imports nothing)."""
-    if name not in FORMATS:
-        raise UsageError(f"unknown format {name!r} (known: {', '.join(FORMATS)})")
+@dataclass(frozen=True)
+class Format:
+    """One deliverable, as planning knows it."""
+
+    name: str
+    label: str
+    filename: str  # a pattern with {slug}
+    module: str  # the writer, relative to this package
+    theme_files: tuple[str, ...]  # the theme files it reads: a change to one rebuilds this format
+    slow: bool = False  # worth a worker of its own when there are more workers than profiles
+    wraps_lines: bool = False  # lines break inside values: a line break may stand for a space
+
+    def output_name(self, slug: str) -> str:
+        return self.filename.format(slug=slug)
+
+    def writer(self) -> Writer:
+        return importlib.import_module(self.module, __name__)
 
 
-def parse_formats(text: str) -> list[str]:
-    """'pdf,docx' → ['pdf', 'docx'], checking every name."""
-    names = [part.strip() for part in text.split(",") if part.strip()]
-    if not names:
-        raise UsageError(f"no format given (known: {', '.join(FORMATS)})")
-    for name in names:
-        check_format_name(name)
-    return list(dict.fromkeys(names))
+FORMATS: dict[str, Format] = {format.name: format for format in (
+    Format("pdf", "PDF fact sheet", "{slug}-factsheet.pdf", ".pdf", ("factsheet.html.j2", "factsheet.css"),
+           slow=True, wraps_lines=True),
+    Format("docx", "Word report", "{slug}-report.docx", ".docx", (REPORT_TEMPLATE, "reference.docx")),
+    Format("md", "Markdown", "{slug}.md", ".markdown", (REPORT_TEMPLATE,)),
+)}
+assert tuple(FORMATS) == FORMAT_NAMES, "options.FORMAT_NAMES must list the formats of this table"
+
+
+def get_format(name: str) -> Format:
+    """The format called `name`; an unknown name is a UsageError listing the known ones."""
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise UsageError(f"unknown format {name!r} (known: {', '.join(FORMATS)})") from None
+
+
+def writer(name: str) -> Writer:
+    return get_format(name).writer()
 
 
 def output_name(fmt: str, slug: str) -> str:
-    return get_format(fmt).FILENAME.format(slug=slug)
+    return get_format(fmt).output_name(slug)

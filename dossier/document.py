@@ -1,0 +1,133 @@
+"""The per-profile Document: fact ledger, metadata, template context and the long-form report, built once.
+
+Every writer and the verifier read the same Document (as pandoc's writers all read one
+AST), so nothing about a profile is worked out twice and the outputs cannot disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+from . import markup
+from ._meta import GENERATOR
+from .model import WORD_PROPERTY_LIMIT, Profile
+from .references import resolve_ledger, substitute
+
+REPORT_TEMPLATE = "report.md.j2"  # the long-form report, as Markdown: the .md and the Word report
+
+
+class Document:
+    """One profile ready to publish.
+
+    `ledger`, `facts` and `metadata` are computed at once (verification needs nothing
+    else); the template `context` and the rendered `report` when first asked for.
+    """
+
+    def __init__(self, profile: Profile, env=None):
+        self.profile = profile
+        self.env = env  # the theme's Jinja environment; None when only verifying
+        self.ledger = resolve_ledger(profile.facts)
+        # Every fact's value as plain text, references resolved: the ledger verification checks.
+        self.facts: dict[str, str] = {fact_id: self.ledger[(fact_id, None)] for fact_id in profile.facts}
+        self.subject = _subject(markup.plain_text(self.prose(profile.description)))
+        publisher = profile.publisher
+        self.attribution = f"{publisher.name} — {publisher.tagline}" if publisher.tagline else publisher.name
+        # Identical in every output (PDF info, DOCX core properties, front matter) and verified.
+        # Strings are already one line: load_profile collapses whitespace in all content.
+        self.metadata: dict[str, str] = {
+            "title": profile.name,
+            "subject": self.subject,
+            "author": publisher.name,
+            "keywords": ", ".join(profile.keywords),
+            "language": profile.language,
+            "created": profile.date.isoformat(),
+        }
+
+    @property
+    def slug(self) -> str:
+        return self.profile.slug
+
+    @property
+    def source(self) -> str:
+        return self.profile.source
+
+    def prose(self, text: str | None) -> str | None:
+        """Inline-Markdown prose with its fact references replaced (values escaped as Markdown)."""
+        return None if text is None else substitute(text, self.ledger, markup.escape_specials)
+
+    @cached_property
+    def context(self) -> dict:
+        """What every template gets. Prose stays inline Markdown; templates pick the filter."""
+        profile, prose = self.profile, self.prose
+        facts = [{"id": f.id, "label": f.label, "value": self.facts[f.id]} for f in profile.facts.values()]
+        by_id = {fact["id"]: fact for fact in facts}
+        shown_elsewhere = set(profile.at_a_glance) | set(profile.key_figures)
+        sections = [{"title": section.title, "blocks": [{
+            "kind": block.kind,
+            "text": prose(block.text),
+            "bullets": [prose(item) for item in block.items],
+            "entries": [{"name": e.name, "role": prose(e.role), "text": prose(e.text)} for e in block.entries],
+        } for block in section.blocks]} for section in profile.sections]
+        publisher = profile.publisher
+        return {
+            "slug": profile.slug,
+            "name": profile.name,
+            "description": prose(profile.description),
+            "subject": self.subject,
+            "metadata": self.metadata,
+            "lead": prose(profile.lead),
+            "language": profile.language,
+            "as_of": profile.as_of,
+            "as_of_display": profile.as_of_display,
+            "date": profile.date.isoformat(),
+            "keywords": list(profile.keywords),
+            "publisher": {"name": publisher.name, "tagline": publisher.tagline,
+                          "about": prose(publisher.about), "url": publisher.url},
+            "facts": facts,
+            "at_a_glance": [by_id[i] for i in profile.at_a_glance],
+            "key_figures": [by_id[i] for i in profile.key_figures],
+            "other_facts": [f for f in facts if f["id"] not in shown_elsewhere],
+            "sections": sections,
+            "sources": [{"title": s.title, "url": s.url} for s in profile.sources],
+            "products": [entry for section in sections for block in section["blocks"]
+                         if block["kind"] == "products" for entry in block["entries"]],
+            "attribution": self.attribution,
+            "generator": GENERATOR,
+        }
+
+    @cached_property
+    def report(self) -> str:
+        """The long-form report as Markdown text, rendered once: the .md is it, the Word report is made from it."""
+        from .templating import render_template
+
+        if self.env is None:
+            raise RuntimeError("this Document has no theme: it can be verified against, not rendered")
+        return render_template(self.env, REPORT_TEMPLATE, self.context)
+
+    @cached_property
+    def report_body(self) -> str:
+        """The report without its YAML front matter."""
+        return split_front_matter(self.report)[1]
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    """'---\\n…\\n---\\n body' → (front matter text, body). No front matter → ('', text)."""
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 4)
+        if end != -1:
+            return text[4:end], text[end + 5:]
+    return "", text
+
+
+def _subject(text: str) -> str:
+    """The description as plain text for metadata, within Word's 255-character property limit."""
+    if len(text) <= WORD_PROPERTY_LIMIT:
+        return text
+    return text[: WORD_PROPERTY_LIMIT - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def anchor(title: str) -> str:
+    """A stable anchor for a heading, as GitHub makes them: lower case, spaces to hyphens."""
+    text = re.sub(r"[^\w\- ]", "", title.lower(), flags=re.UNICODE)
+    return text.strip().replace(" ", "-")

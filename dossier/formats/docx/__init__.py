@@ -1,0 +1,32 @@
+"""The Word report: the Document's report on a reference document's styles, for editors to keep working on.
+
+reference.py opens the reference document and supplies its styles, body.py writes the
+report's blocks, ooxml.py builds the raw WordprocessingML python-docx has no API for,
+package.py sets properties and writes a reproducible zip, reader.py reads it back.
+"""
+
+from __future__ import annotations
+
+from .reader import read_metadata, read_text
+
+
+def render(document, options) -> bytes:
+    """Render the Word report to DOCX bytes: the same bytes for the same Document and reference."""
+    import lxml.html
+
+    from ...markup import to_html
+    from .body import write_body
+    from .package import add_header_and_footer, save, set_properties
+    from .reference import ensure_styles, open_reference, reference_path, set_language
+
+    root = lxml.html.fragment_fromstring(to_html(document.report_body), create_parent="div")
+    word = open_reference(reference_path(document.env, options))
+    ensure_styles(word)
+    set_language(word, document.profile.language)
+    write_body(word, root)
+    add_header_and_footer(word, document.profile.name)
+    set_properties(word, document)
+    return save(word)
+
+
+__all__ = ["read_metadata", "read_text", "render"]

@@ -1,0 +1,157 @@
+"""The reference document: its styles, page setup, header and footer carry every Word report.
+
+As with pandoc's --reference-doc: templates/reference.docx (made by
+scripts/make_reference_docx.py), a reference.docx in a --templates folder, or
+--reference-docx FILE. Styles the writer needs and a reference lacks come from the default.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from ...errors import TemplateError
+from ...templating import default_theme_folder, template_folders
+from .ooxml import child
+
+REFERENCE = "reference.docx"
+HEADINGS = {"h1": "Title", "h2": "Heading 1", "h3": "Heading 2", "h4": "Heading 3", "h5": "Heading 4",
+            "h6": "Heading 5"}
+TOC_STYLES = {1: "toc 1", 2: "toc 2"}  # Word's internal names; its UI says "TOC 1"
+TABLE_STYLE = "Report Table"
+CELL_STYLE = "Table Text"
+# Every style the writer names; a reference lacking one gets it from the default reference.
+STYLES_USED = (
+    "Title", "Subtitle", *HEADINGS.values(), "Body Text", "Quote", "Hyperlink", "TOC Heading",
+    *TOC_STYLES.values(), "Header", "Footer", TABLE_STYLE, CELL_STYLE,
+    *(f"{kind}{suffix}" for kind in ("List Bullet", "List Number", "List Continue") for suffix in ("", " 2", " 3")),
+)
+
+
+def reference_path(env, options) -> Path | tuple[str, bytes]:
+    """--reference-docx if given (a path, or (name, bytes) as it travels to a worker), else the first
+    reference.docx among the template folders."""
+    if isinstance(options.reference_docx, tuple):
+        return options.reference_docx
+    if options.reference_docx is not None:
+        return Path(options.reference_docx)
+    folders = template_folders(env)
+    for folder in folders:
+        if (folder / REFERENCE).is_file():
+            return folder / REFERENCE
+    raise TemplateError(f"reference document {REFERENCE!r} not found in {', '.join(map(str, folders))} "
+                        "(make the default one with scripts/make_reference_docx.py)")
+
+
+def open_reference(path: Path | tuple[str, bytes]):
+    """The reference document with an empty body: its styles, page setup, header and footer stay."""
+    import io
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    if isinstance(path, tuple):
+        path, data = path
+        source = io.BytesIO(data)
+    else:
+        source = str(path)
+    try:
+        document = docx.Document(source)
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise TemplateError(f"reference document {path} cannot be read as a Word document: {exc}") from None
+    body = document.element.body
+    section = body.get_or_add_sectPr()
+    for element in list(body):
+        if element is not section:
+            body.remove(element)
+    return document
+
+
+def ensure_styles(document) -> None:
+    """Add the styles the writer uses that the reference lacks, from the default reference."""
+    present = {style.name for style in document.styles}  # `in styles` walks every style each time
+    missing = [name for name in STYLES_USED if name not in present]
+    if not missing:
+        return
+    source = open_reference(default_theme_folder() / REFERENCE)
+    for name in missing:
+        _copy_style(document, source, source.styles[name].element)
+
+
+def _copy_style(document, source, style) -> None:
+    """Copy a style with the styles it rests on, and the list definition it numbers with."""
+    from copy import deepcopy
+
+    from docx.oxml.ns import qn
+
+    target = document.styles.element
+    present = {s.get(qn("w:styleId")) for s in target.findall(qn("w:style"))}
+    if style.get(qn("w:styleId")) in present:
+        return
+    copy = deepcopy(style)
+    target.append(copy)
+    for tag in ("w:basedOn", "w:link", "w:next"):
+        reference = copy.find(qn(tag))
+        if reference is None or reference.get(qn("w:val")) in present:
+            continue
+        original = source.styles.element.get_by_id(reference.get(qn("w:val")))
+        if original is None:
+            copy.remove(reference)
+        else:
+            _copy_style(document, source, original)
+    num_id = copy.find(f"{qn('w:pPr')}/{qn('w:numPr')}/{qn('w:numId')}")
+    if num_id is not None:
+        num_id.set(qn("w:val"), str(_copy_list_definition(document, source, int(num_id.get(qn("w:val"))))))
+
+
+def _copy_list_definition(document, source, num_id: int) -> int:
+    from copy import deepcopy
+
+    from docx.oxml.ns import qn
+
+    source_numbering = source.part.numbering_part.element
+    abstract_id = source_numbering.num_having_numId(num_id).abstractNumId.val
+    abstract = source_numbering.xpath(f"w:abstractNum[@w:abstractNumId='{abstract_id}']")[0]
+    numbering = numbering_root(document)
+    existing = numbering.findall(qn("w:abstractNum"))
+    new_id = max((int(a.get(qn("w:abstractNumId"))) for a in existing), default=-1) + 1
+    copy = deepcopy(abstract)
+    copy.set(qn("w:abstractNumId"), str(new_id))
+    if existing:
+        existing[-1].addnext(copy)
+    else:  # abstract definitions come before every w:num
+        numbering.insert(len(numbering.findall(qn("w:numPicBullet"))), copy)
+    return numbering.add_num(new_id).numId
+
+
+def numbering_root(document):
+    """The numbering part's root, created if the reference has none (python-docx cannot)."""
+    from docx.opc.constants import CONTENT_TYPE as CT
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.oxml.ns import nsdecls
+    from docx.oxml.parser import parse_xml
+    from docx.parts.numbering import NumberingPart
+
+    try:
+        return document.part.part_related_by(RT.NUMBERING).element
+    except KeyError:
+        part = NumberingPart(PackURI("/word/numbering.xml"), CT.WML_NUMBERING,
+                             parse_xml(f"<w:numbering {nsdecls('w')}/>"), document.part.package)
+        document.part.relate_to(part, RT.NUMBERING)
+        return part.element
+
+
+def set_language(document, language: str) -> None:
+    """Tag every run with the content's language once, in the document defaults (and Normal, if it says)."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml.ns import qn
+
+    styles = document.styles.element
+    defaults = child(styles, "w:docDefaults", index=0)
+    run_defaults = child(child(defaults, "w:rPrDefault", index=0), "w:rPr")
+    child(run_defaults, "w:lang", before=("w:eastAsianLayout", "w:specVanish", "w:oMath")).set(qn("w:val"), language)
+    normal = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    normal_lang = normal.element.find(f"{qn('w:rPr')}/{qn('w:lang')}") if normal is not None else None
+    if normal_lang is not None:
+        normal_lang.set(qn("w:val"), language)

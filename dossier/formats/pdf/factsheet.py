@@ -1,0 +1,208 @@
+"""The one-page fact sheet: factsheet.html.j2 through WeasyPrint, shrunk in steps to fit one page."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import unicodedata
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+from ...errors import EnvironmentProblem, RenderError
+from ...options import PAPER_SIZES
+from ...templating import render_template, template_folders
+from .fetcher import drop_attachments, make_fetcher
+from .fit import FONT_STEPS, Layout, describe, estimated_size, largest_fitting, spilled_blocks
+
+TEMPLATE = "factsheet.html.j2"
+STYLESHEET = "factsheet.css"  # rendered like a template, parsed once per thread and theme
+# Tagged PDF (structure tree, MarkInfo, DisplayDocTitle) with the document's title and language.
+PDF_VARIANT = "pdf/ua-1"
+
+LOGGER = logging.getLogger("dossier.pdf")
+
+_weasyprint = None
+_font_configs = threading.local()  # per thread: FontConfiguration and parsed stylesheets, by theme
+
+
+def render(document, options) -> bytes:
+    """Render the fact sheet to PDF bytes: one page, or a RenderError naming what does not fit."""
+    weasyprint = load_weasyprint()
+    env, source = document.env, str(document.source)
+    context = template_context(document, options.paper)  # built once, however many layouts follow
+    folders = template_folders(env)
+    fetcher = make_fetcher(folders, label=source)
+    stylesheet = _stylesheet(weasyprint, render_template(env, STYLESHEET, context), folders)
+
+    def attempt(size: float) -> tuple[bool, Layout]:
+        html = render_template(env, TEMPLATE, {**context, "font_size": size})
+        laid_out = _layout(weasyprint, html, folders, fetcher, stylesheet)
+        layout = Layout(size, laid_out, spilled_blocks(laid_out))
+        return not layout.spilled, layout
+
+    size, layout = largest_fitting(FONT_STEPS, attempt, estimate=estimated_size)
+    if size is None:
+        raise RenderError(f"{source}: the fact sheet does not fit one {context['paper']} page even at "
+                          f"{FONT_STEPS[-1]} pt; {describe(layout.spilled)}; shorten that content")
+    _set_metadata(layout.document, document.metadata)
+    drop_attachments(layout.document, source)
+    data, missing = _write_pdf(layout.document)
+    if missing:
+        _report_missing_glyphs(source, missing, options.strict)
+    return data
+
+
+def template_context(document, paper: str) -> dict:
+    """The fact sheet template's context: the Document's, the page size and a bidi helper."""
+    return {**document.context, "paper": _paper(paper), "text_direction": text_direction}
+
+
+def text_direction(text: str) -> str:
+    """'rtl' or 'ltr' by the first strong character (Unicode bidi rule P2), as dir="auto" means.
+
+    WeasyPrint ignores dir="auto"; the template sets dir explicitly with this instead.
+    """
+    for char in str(text):
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
+def _paper(name: str) -> str:
+    try:
+        return PAPER_SIZES[name]
+    except KeyError:  # options.resolve refuses it first; a direct caller of render() gets this
+        raise RenderError(f"unknown paper size {name!r} (known: {', '.join(PAPER_SIZES)})") from None
+
+
+def load_weasyprint():
+    """Import WeasyPrint once, on first use: it costs half a second and needs Pango."""
+    global _weasyprint
+    if _weasyprint is None:
+        try:
+            with warnings.catch_warnings():
+                # Its "no fonts configured" warning becomes our one-line error below.
+                warnings.filterwarnings("ignore", message=".*FontConfig.*", category=UserWarning)
+                import weasyprint
+        except OSError as exc:  # cffi cannot open libpango / libharfbuzz
+            raise EnvironmentProblem(
+                f"WeasyPrint cannot load a system library ({exc}); install Pango: "
+                "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0") from None
+        _require_fonts()
+        _weasyprint = weasyprint
+    return _weasyprint
+
+
+def _require_fonts() -> None:
+    """Fontconfig must know at least one font: without, every glyph is a box and nothing fits."""
+    from weasyprint.text.ffi import ffi, fontconfig
+
+    # The calls WeasyPrint's own import-time check makes (the only ones its bindings declare).
+    config = ffi.gc(fontconfig.FcInitLoadConfigAndFonts(), fontconfig.FcConfigDestroy)
+    if fontconfig.FcConfigGetFonts(config, fontconfig.FcSetSystem).nfont == 0:
+        raise EnvironmentProblem("no fonts are installed (fontconfig knows none); install fonts: "
+                                 "apt-get install fonts-dejavu-core fonts-noto-core")
+
+
+def font_configuration(folders: list[Path]):
+    """A FontConfiguration shared by the renders of one thread with the same template folders.
+
+    Sharing saves about a tenth of a render. Fonts a template declares with @font-face are added
+    to it, hence one per set of folders; Pango's font maps are not shared between threads.
+    """
+    cache = getattr(_font_configs, "by_folders", None)
+    if cache is None:
+        cache = _font_configs.by_folders = {}
+    key = tuple(folders)
+    if key not in cache:
+        from weasyprint.text.fonts import FontConfiguration
+
+        cache[key] = FontConfiguration()
+    return cache[key]
+
+
+def _layout(weasyprint, html: str, folders: list[Path], fetcher, stylesheet):
+    return weasyprint.HTML(string=html, base_url=folders[0].as_uri() + "/", url_fetcher=fetcher).render(
+        font_config=font_configuration(folders), stylesheets=[stylesheet])
+
+
+def _stylesheet(weasyprint, css: str, folders: list[Path]):
+    """The theme's parsed stylesheet, reused across renders: parsing it costs a fifth of a layout.
+
+    Kept per thread (like the FontConfiguration it registers @font-face rules with) and per
+    theme, for the few most recent texts: a theme whose CSS uses the context differs per profile.
+    """
+    cache = getattr(_font_configs, "stylesheets", None)
+    if cache is None:
+        cache = _font_configs.stylesheets = {}
+    key = (css, tuple(folders))
+    if key not in cache:
+        if len(cache) >= 4:
+            cache.pop(next(iter(cache)))
+        cache[key] = weasyprint.CSS(string=css, base_url=folders[0].as_uri() + "/",
+                                    url_fetcher=make_fetcher(folders, label=STYLESHEET),
+                                    font_config=font_configuration(folders))
+    return cache[key]
+
+
+# -- Writing ----------------------------------------------------------------------------------
+
+def _set_metadata(document, metadata: dict[str, str]) -> None:
+    """The PDF's metadata exactly as the context has it, whatever the template's <meta> tags say.
+
+    WeasyPrint would read them back from the HTML, splitting keywords at commas and dropping
+    repeats, so a keyword with a comma in it would differ from the DOCX and Markdown.
+    """
+    info = document.metadata
+    info.title = metadata["title"]
+    info.authors = [metadata["author"]] if metadata["author"] else []
+    info.description = metadata["subject"]
+    info.keywords = [metadata["keywords"]] if metadata["keywords"] else []
+    info.lang = metadata["language"]
+    info.created = info.modified = metadata["created"]
+
+
+def _write_pdf(document) -> tuple[bytes, list[int]]:
+    """The PDF bytes, and the code points WeasyPrint drew as .notdef (no installed font has them)."""
+    with _missing_glyphs() as missing:
+        data = document.write_pdf(pdf_variant=PDF_VARIANT)
+    return data, sorted(set(missing))
+
+
+@contextmanager
+def _missing_glyphs():
+    """Collect WeasyPrint's '.notdef glyph rendered' warnings of this thread while writing."""
+    missing: list[int] = []
+    thread = threading.get_ident()
+
+    class Collector(logging.Handler):
+        def emit(self, record):
+            if record.thread == thread and record.msg.startswith(".notdef glyph") and len(record.args) == 2:
+                missing.append(record.args[1])
+
+    logger = logging.getLogger("weasyprint")
+    handler = Collector(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield missing
+    finally:
+        logger.removeHandler(handler)
+
+
+def _report_missing_glyphs(label: str, codepoints: list[int], strict: bool) -> None:
+    plain = [code for code in codepoints if chr(code).isascii() and chr(code).isalnum()]
+    if plain:  # not one odd character: the machine has no usable font at all
+        shown = ", ".join(f"U+{code:04X}" for code in plain[:5]) + (", …" if len(plain) > 5 else "")
+        raise EnvironmentProblem(f"{label}: fact sheet: no installed font has the letters and digits of "
+                                 f"plain text ({shown}); install fonts: apt-get install fonts-dejavu-core "
+                                 "fonts-noto-core")
+    listed = ", ".join(f"U+{code:04X}" for code in codepoints)
+    message = (f"{label}: fact sheet: no installed font has a glyph for {listed}; those characters "
+               "print as empty boxes (install fonts-noto-core and fonts-noto-cjk, or change the text)")
+    if strict:
+        raise RenderError(message)
+    LOGGER.warning("%s", message)

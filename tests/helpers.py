@@ -1,0 +1,25 @@
+"""Helpers shared by the tests (test files import nothing from each other)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dossier.document import Document
+from dossier.formats import FORMATS, RenderOptions
+from dossier.templating import make_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BIGSCIENCE = ROOT / "content" / "bigscience.yaml"
+AURORA = FIXTURES / "aurora" / "aurora.yaml"
+
+
+def render(fmt: str, profile, env=None, **options) -> bytes:
+    """One output's bytes, as a build would make them: a Document, then the format's writer."""
+    document = Document(profile, env if env is not None else make_environment())
+    return FORMATS[fmt].writer().render(document, RenderOptions(**options))
+
+
+def render_all(profile, env=None, **options) -> dict[str, bytes]:
+    document = Document(profile, env if env is not None else make_environment())
+    return {name: spec.writer().render(document, RenderOptions(**options)) for name, spec in FORMATS.items()}
