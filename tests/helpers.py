@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import zlib
 from pathlib import Path
 
 from dossier.document import Document
@@ -12,6 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BIGSCIENCE = ROOT / "content" / "bigscience.yaml"
 AURORA = FIXTURES / "aurora" / "aurora.yaml"
+# The report's section headings for BigScience, in order (the Word and Markdown readers check them).
+BIGSCIENCE_HEADINGS = ["At a glance", "Key figures", "Origins", "Mission and strategy", "Models and products",
+                       "Benchmarks and standing", "Leadership", "Funding and backers", "Industry position",
+                       "Competitive landscape", "Outlook", "About the author"]
 
 
 def render(fmt: str, profile, env=None, **options) -> bytes:
@@ -23,3 +29,14 @@ def render(fmt: str, profile, env=None, **options) -> bytes:
 def render_all(profile, env=None, **options) -> dict[str, bytes]:
     document = Document(profile, env if env is not None else make_environment())
     return {name: spec.writer().render(document, RenderOptions(**options)) for name, spec in FORMATS.items()}
+
+
+def pdf_source(data: bytes) -> bytes:
+    """The PDF's bytes with every compressed stream inflated, to search its objects."""
+    parts = [data]
+    for match in re.finditer(rb"stream\r?\n", data):
+        try:
+            parts.append(zlib.decompressobj().decompress(data[match.end():]))
+        except zlib.error:
+            pass  # not a Flate stream
+    return b"\n".join(parts)

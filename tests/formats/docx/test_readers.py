@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from dossier.formats import markdown
-from tests.test_docx import BIGSCIENCE_HEADINGS
+from helpers import BIGSCIENCE_HEADINGS
 
 SOFFICE = shutil.which("soffice")
 PANDOC = shutil.which("pandoc")

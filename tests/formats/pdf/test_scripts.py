@@ -16,8 +16,7 @@ from dossier.errors import RenderError
 from dossier.formats import pdf
 from dossier.formats.pdf import factsheet
 from dossier.verify import check_output, normalise
-from helpers import AURORA, FIXTURES, render
-from tests.test_pdf import pdf_source
+from helpers import AURORA, FIXTURES, pdf_source, render
 
 SCRIPTS = FIXTURES / "scripts" / "scripts.yaml"
 NOTO_FAMILIES = ("Noto Sans", "Noto Sans CJK SC", "Noto Sans Arabic", "Noto Sans Devanagari")

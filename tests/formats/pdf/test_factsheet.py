@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import zlib
 
 import pypdfium2
 import pypdfium2.raw as pdfium
@@ -18,22 +17,11 @@ from dossier.formats import pdf
 from dossier.formats.pdf import factsheet, fit
 from dossier.templating import make_environment, render_template
 from dossier.verify import check_output, normalise
-from helpers import AURORA, render
+from helpers import AURORA, pdf_source, render
 
 
 def page_count(data: bytes) -> int:
     return len(pypdfium2.PdfDocument(io.BytesIO(data)))
-
-
-def pdf_source(data: bytes) -> bytes:
-    """The PDF's bytes with every compressed stream inflated, to search its objects."""
-    parts = [data]
-    for match in re.finditer(rb"stream\r?\n", data):
-        try:
-            parts.append(zlib.decompressobj().decompress(data[match.end():]))
-        except zlib.error:
-            pass  # not a Flate stream
-    return b"\n".join(parts)
 
 
 def font_sizes_of(data: bytes, text: str) -> set[float]:

@@ -19,8 +19,7 @@ from dossier.content import load_profile
 from dossier.formats import pdf
 from dossier.formats.pdf.fetcher import make_fetcher
 from dossier.templating import make_environment
-from helpers import AURORA, render
-from tests.test_pdf import pdf_source
+from helpers import AURORA, pdf_source, render
 
 SECRET = "SECRET-7f3a9c-NOT-FOR-THE-PDF"
 

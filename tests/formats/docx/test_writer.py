@@ -17,13 +17,10 @@ from dossier.errors import TemplateError
 from dossier.formats import docx as writer
 from dossier.formats.docx.reference import STYLES_USED, TABLE_STYLE
 from dossier.templating import default_theme_folder, make_environment
-from helpers import ROOT, render
+from helpers import BIGSCIENCE_HEADINGS, ROOT, render
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-BIGSCIENCE_HEADINGS = ["At a glance", "Key figures", "Origins", "Mission and strategy", "Models and products",
-                       "Benchmarks and standing", "Leadership", "Funding and backers", "Industry position",
-                       "Competitive landscape", "Outlook", "About the author"]
 
 
 @pytest.fixture(scope="module")
