@@ -40,3 +40,14 @@ def pdf_source(data: bytes) -> bytes:
         except zlib.error:
             pass  # not a Flate stream
     return b"\n".join(parts)
+
+
+def make_profiles(folder, count: int):
+    """`count` copies of the Aurora fixture with their own slugs and names."""
+    folder.mkdir(exist_ok=True)
+    text = AURORA.read_text(encoding="utf-8")
+    for i in range(count):
+        (folder / f"p{i}.yaml").write_text(
+            text.replace("slug: aurora", f"slug: p{i}").replace("name: Aurora Lab", f"name: Aurora Lab {i}"),
+            encoding="utf-8")
+    return folder

@@ -15,18 +15,7 @@ import dossier
 from dossier import batch
 from dossier.cli import main
 from dossier.errors import OutputBusy
-from helpers import AURORA, ROOT
-
-
-def make_profiles(folder, count: int):
-    """`count` copies of the Aurora fixture with their own slugs and names."""
-    folder.mkdir(exist_ok=True)
-    text = AURORA.read_text(encoding="utf-8")
-    for i in range(count):
-        (folder / f"p{i}.yaml").write_text(
-            text.replace("slug: aurora", f"slug: p{i}").replace("name: Aurora Lab", f"name: Aurora Lab {i}"),
-            encoding="utf-8")
-    return folder
+from helpers import AURORA, ROOT, make_profiles
 
 
 def statuses(results):
@@ -174,17 +163,6 @@ def test_any_executor_can_run_the_build(three, tmp_path):
     with cf.ThreadPoolExecutor(max_workers=2) as executor:
         results = batch.build([three], formats=("md",), out=tmp_path / "out", executor=executor)
     assert [r.status for r in results] == ["built"] * 3
-
-
-def test_dask_cluster_on_loopback(three, tmp_path):
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
-        code = main([str(three), "--out", str(tmp_path / "out"), "--format", "md,docx",
-                     "--dask-scheduler", cluster.scheduler_address, "-q"])
-    assert code == 0
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".dossier.lock", "manifest.json", "p0", "p1", "p2"]
-    assert (tmp_path / "out" / "p1" / "p1-report.docx").stat().st_size > 10_000
 
 
 @pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
