@@ -13,6 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+from dossier.document import Document
+from dossier.formats.pdf.fit import FONT_STEPS
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -32,7 +35,7 @@ def median_ms(values: list[float]) -> str:
     return f"{statistics.median(values) * 1000:7.1f} ms"
 
 
-def warm_renders(pdf, profile, env, options, runs: int) -> tuple[list[float], list[float], list[float]]:
+def warm_renders(pdf, document, options, runs: int) -> tuple[list[float], list[float], list[float]]:
     """Wall and CPU seconds of `runs` full renders, and the type sizes (layouts) each needed."""
     walls, cpus, layouts = [], [], []
     original = pdf.largest_fitting
@@ -54,7 +57,7 @@ def warm_renders(pdf, profile, env, options, runs: int) -> tuple[list[float], li
     try:
         for _ in range(runs):
             with Timer() as timer:
-                pdf.render(profile, env, options)
+                pdf.render(document, options)
             walls.append(timer.wall)
             cpus.append(timer.cpu)
     finally:
@@ -62,24 +65,25 @@ def warm_renders(pdf, profile, env, options, runs: int) -> tuple[list[float], li
     return walls, cpus, layouts
 
 
-def phases(pdf, profile, env, options, runs: int) -> dict[str, list[float]]:
+def phases(pdf, document, options, runs: int) -> dict[str, list[float]]:
     """CPU seconds of each phase of one layout at full size: context, template, layout, PDF writing."""
     from dossier.templating import render_template, template_folders
 
-    weasyprint = pdf._load_weasyprint()
+    weasyprint = pdf.load_weasyprint()
+    env = document.env
     folders = template_folders(env)
     samples: dict[str, list[float]] = {"context": [], "template": [], "layout": [], "write_pdf": []}
     for _ in range(runs):
         with Timer() as t_context:
-            context = pdf.template_context(profile, options.paper)
+            context = pdf.template_context(Document(document.profile, env), options.paper)  # context built anew
         with Timer() as t_template:
-            html = render_template(env, pdf.TEMPLATE, {**context, "font_size": pdf.FONT_STEPS[0]})
+            html = render_template(env, pdf.TEMPLATE, {**context, "font_size": FONT_STEPS[0]})
             stylesheet = pdf._stylesheet(weasyprint, render_template(env, pdf.STYLESHEET, context), folders)
         fetcher = pdf.make_fetcher(folders)
         with Timer() as t_layout:
-            document = pdf._layout(weasyprint, html, folders, fetcher, stylesheet)
+            laid_out = pdf._layout(weasyprint, html, folders, fetcher, stylesheet)
         with Timer() as t_write:
-            pdf._write_pdf(document)
+            pdf._write_pdf(laid_out)
         for name, timer in (("context", t_context), ("template", t_template), ("layout", t_layout),
                             ("write_pdf", t_write)):
             samples[name].append(timer.cpu)
@@ -95,18 +99,18 @@ def main() -> None:
 
     with Timer() as t_dossier:
         from dossier.content import load_profile
-        from dossier.formats import RenderOptions, pdf
+        from dossier.formats import RenderOptions
+        from dossier.formats.pdf import factsheet as pdf
         from dossier.templating import make_environment
     with Timer() as t_weasyprint:
-        pdf._load_weasyprint()
-    profile = load_profile(args.profile)
-    env = make_environment()
+        pdf.load_weasyprint()
+    document = Document(load_profile(args.profile), make_environment())
     options = RenderOptions(paper=args.paper)
     with Timer() as t_cold:
-        data = pdf.render(profile, env, options)
+        data = pdf.render(document, options)
 
-    walls, cpus, layouts = warm_renders(pdf, profile, env, options, args.runs)
-    split = phases(pdf, profile, env, options, max(5, args.runs // 2))
+    walls, cpus, layouts = warm_renders(pdf, document, options, args.runs)
+    split = phases(pdf, document, options, max(5, args.runs // 2))
 
     print(f"profile              {args.profile} ({args.paper}, {len(data) / 1024:.0f} KiB PDF, "
           f"{statistics.mode(layouts)} layout(s) per render)")

@@ -147,10 +147,8 @@ def plan(source: Path, base: dict[str, bytes], manifest: "Manifest", force: bool
 
 
 def fail(result: ProfileResult, exc: DossierError) -> None:
-    from .run import message_of
-
     result.status = "failed"
-    result.error, result.exit_code = message_of(exc), exc.exit_code
+    result.error, result.exit_code = exc.message, exc.exit_code
 
 
 class SlugClaims:

@@ -57,15 +57,11 @@ def render_profile(source: str, content: bytes, config: BuildConfig) -> WorkerRe
                      for fmt in config.formats}
             checks = check_outputs(document, files)
     except DossierError as exc:
-        return WorkerResult(error=message_of(exc), exit_code=exc.exit_code, warnings=tuple(warnings))
+        return WorkerResult(error=exc.message, exit_code=exc.exit_code, warnings=tuple(warnings))
     except Exception:
         return WorkerResult(error=f"{source}: unexpected error:\n" + traceback.format_exc(), exit_code=1,
                             warnings=tuple(warnings))
     return WorkerResult(profile.slug, files, tuple(checks), tuple(warnings))
-
-
-def message_of(exc: DossierError) -> str:
-    return "\n".join(getattr(exc, "problems", None) or [exc.message])
 
 
 def execute(pending, config: BuildConfig, executor, jobs) -> Iterator[tuple[tuple, WorkerResult]]:
