@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
+# A profile is a few kB; a content file this large is a mistake or an attack, refused before reading.
+MAX_CONTENT_BYTES = 1_000_000
 # Word's limit for a document property (title, subject, author, keywords); python-docx enforces it.
 WORD_PROPERTY_LIMIT = 255
 # Characters no document can hold: XML 1.0 forbids most (python-docx would crash on them, PDF text

@@ -30,23 +30,29 @@ def settings_for(options: dict) -> Settings:
 
 
 def build(paths=None, *, settings: Settings | None = None, executor: cf.Executor | None = None,
-          on_result: Callable[[ProfileResult], None] | None = None, **options) -> list[ProfileResult]:
+          on_result: Callable[[ProfileResult], None] | None = None,
+          on_warning: Callable[[str], None] | None = None, **options) -> list[ProfileResult]:
     """Build every profile in `paths` (files or folders of *.yaml; default: the `content` option).
 
     Keywords are the options of options.OPTIONS (formats, out, templates, reference_docx,
     paper, jobs, strict, force, …), checked once; or pass `settings` already resolved.
         executor: any concurrent.futures.Executor (e.g. a Dask client's executor).
         on_result: called in the coordinator as each profile finishes.
+        on_warning: called with each warning about the build as a whole (a manifest it could
+            not read, say); default: the "dossier" logger. A profile's warnings are in its result.
 
     Returns:
         One ProfileResult per content file, in the order the files were found.
     """
     settings = settings or settings_for(options)
+    warn = on_warning or logging.getLogger("dossier").warning
     config = BuildConfig.from_settings(settings)
     sources = find_profiles(settings.content if paths is None else paths)
     out = Path(settings.out)
     with output_lock(out):
         manifest = Manifest.load(out)
+        for problem in manifest.problems:
+            warn(problem)
         base = base_keys(config)
         results: dict[Path, ProfileResult] = {}
         pending: list[tuple[Path, bytes, dict[str, str], tuple[str, ...]]] = []
@@ -65,7 +71,8 @@ def build(paths=None, *, settings: Settings | None = None, executor: cf.Executor
             if source in results:
                 _notify(on_result, results[source])
         try:
-            for (source, _content, keys, _stale), outcome in execute(pending, config, executor, settings.jobs):
+            for task, outcome in execute(pending, config, executor, settings.jobs, warn):
+                source, _content, keys, _stale = task
                 result = _finish(source, keys, outcome, out, manifest, claims)
                 results[source] = result
                 _notify(on_result, result)

@@ -11,18 +11,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._meta import GENERATOR, __version__
 from ..errors import ContentError, DossierError, EnvironmentProblem, UsageError
-from ..formats import FORMATS
+from ..formats import FORMATS, output_name
+from ..model import MAX_CONTENT_BYTES as MAX_BYTES
 from ..options import affecting
 from ..templating import Theme
 from .store import write_files
 
 MANIFEST = "manifest.json"
+JOURNAL = "manifest.journal"
 PACKAGE = Path(__file__).resolve().parent.parent
 RENDERING_PACKAGES = ("weasyprint", "pydyf", "python-docx", "markdown", "jinja2", "pypdfium2", "pyyaml", "lxml")
 
@@ -129,6 +130,11 @@ def plan(source: Path, base: dict[str, bytes], manifest: "Manifest", force: bool
     paper size rebuilds fact sheets alone. A profile with nothing to build gets a 'skipped' result.
     """
     try:
+        size = source.stat().st_size
+        if size > MAX_BYTES:  # refused from its size on disk: a huge file is never read
+            result = ProfileResult(str(source))
+            fail(result, ContentError([f"{source}:1:1: (file): file is {size:,} bytes; the limit is {MAX_BYTES:,}"]))
+            return None, None, (), result
         content = source.read_bytes()
     except OSError as exc:
         result = ProfileResult(str(source))
@@ -151,77 +157,157 @@ def fail(result: ProfileResult, exc: DossierError) -> None:
     result.error, result.exit_code = exc.message, exc.exit_code
 
 
+def peek_slug(content: bytes) -> tuple[str, int, int] | None:
+    """The top-level `slug` value and its line and column, read by the YAML parser, not a pattern.
+
+    Parsing stops at the slug (usually in the first lines), so planning stays cheap; a file
+    whose slug cannot be found this way is left to load_profile, which reports why.
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    depth, expecting_key, found_key = 0, False, False
+    try:
+        for event in yaml.parse(content, Loader=loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if found_key:
+                    return None  # slug: [..] or slug: {..}: load_profile will say what is wrong
+                depth += 1
+                expecting_key = depth == 1 and isinstance(event, yaml.MappingStartEvent)
+                if depth == 1 and not expecting_key:
+                    return None
+                continue
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+                if depth == 1:
+                    expecting_key = True  # the value of a top-level key ended
+                continue
+            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)) and depth == 1:
+                if found_key:
+                    if isinstance(event, yaml.AliasEvent):
+                        return None
+                    return event.value, event.start_mark.line + 1, event.start_mark.column + 1
+                if expecting_key:
+                    found_key = isinstance(event, yaml.ScalarEvent) and event.value == "slug"
+                expecting_key = not expecting_key
+    except yaml.YAMLError:
+        return None
+    return None
+
+
 class SlugClaims:
     """Which content file owns which output folder: two profiles must never share a slug."""
-
-    _SLUG_LINE = re.compile(rb"^slug:[ \t]*['\"]?([a-z0-9-]+)['\"]?[ \t]*(?:#.*)?$", re.MULTILINE)
 
     def __init__(self, manifest: "Manifest", claimed: dict[str, Path]):
         self.manifest = manifest
         self.claimed = dict(claimed)
 
     def refuse_shared(self, pending) -> dict[Path, DossierError]:
-        """Before rendering: profiles whose slug line another profile of this build shares."""
-        by_slug: dict[str, list[Path]] = {}
+        """Before rendering: profiles whose slug another profile of this build, or one built before, has."""
+        by_slug: dict[str, list[tuple[Path, str]]] = {}
         for source, content, *_rest in pending:
-            match = self._SLUG_LINE.search(content)
-            if match:
-                by_slug.setdefault(match.group(1).decode(), []).append(source)
+            found = peek_slug(content)
+            if found:
+                slug, line, column = found
+                by_slug.setdefault(slug, []).append((source, f"{source}:{line}:{column}"))
         refused = {}
         for slug, sources in by_slug.items():
-            owners = sources + ([self.claimed[slug]] if slug in self.claimed else [])
+            owners = list(sources)
+            for other in {self.claimed.get(slug), self.manifest.owner(slug, sources[0][0])} - {None}:
+                if all(Path(other) != source for source, _where in sources):
+                    owners.append((Path(other), _where_slug(Path(other))))
             if len(owners) > 1:
-                for source in sources:
-                    others = ", ".join(str(o) for o in owners if o != source)
-                    refused[source] = _slug_clash(source, slug, others)
+                for source, where in sources:
+                    others = ", ".join(w for o, w in owners if o != source)
+                    refused[source] = _slug_clash(where, slug, others)
         return refused
 
     def claim(self, slug: str, source: Path) -> DossierError | None:
         """Claim `slug` for `source`, or the error if another content file owns it."""
         owner = self.claimed.get(slug) or self.manifest.owner(slug, source)
         if owner is not None and Path(owner) != source:
-            return _slug_clash(source, slug, str(owner))
+            return _slug_clash(_where_slug(source), slug, _where_slug(Path(owner)))
         self.claimed[slug] = source
         return None
 
 
-def _slug_clash(source: Path, slug: str, others: str) -> DossierError:
-    return ContentError([f"{source}: slug {slug!r} is also used by {others}; their outputs would "
+def _where_slug(path: Path) -> str:
+    """'file:line:col' of a content file's slug, for messages (the file alone if it cannot be read)."""
+    try:
+        found = peek_slug(path.read_bytes()) if path.stat().st_size <= MAX_BYTES else None
+    except OSError:
+        found = None
+    return f"{path}:{found[1]}:{found[2]}" if found else str(path)
+
+
+def _slug_clash(where: str, slug: str, others: str) -> DossierError:
+    return ContentError([f"{where}: slug: {slug!r} is also the slug of {others}; their outputs would "
                          "overwrite each other: give each profile its own slug"])
 
 
 class Manifest:
-    """output/manifest.json: per content file, each output's input key, file, SHA-256 and verification."""
+    """output/manifest.json and its journal: per content file, each output's key, file, SHA-256 and verification.
 
-    def __init__(self, out: Path, profiles: dict):
+    Each profile that lands is appended to manifest.journal at once (one short line, whatever
+    the batch's size), so a killed build keeps what it finished and the next build does only
+    the rest; manifest.json itself is rewritten once, when a build ends (or by the next one).
+    """
+
+    def __init__(self, out: Path, profiles: dict, problems: list[str] | None = None):
         self.out = out
         self.profiles = profiles
+        self.problems = problems or []  # what could not be read, as warnings
         self.changed = False
+        self._journal: int | None = None
+        self._by_slug: dict[str, set[str]] = {}
+        for key, entry in profiles.items():
+            self._by_slug.setdefault(entry["slug"], set()).add(key)
 
     @classmethod
     def load(cls, out: Path) -> "Manifest":
+        problems: list[str] = []
+        profiles: dict = {}
+        path = out / MANIFEST
         try:
-            data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-            profiles = data["profiles"] if data.get("format") == 1 else {}
-        except (OSError, ValueError, KeyError, TypeError):
-            profiles = {}  # no manifest, or one we cannot trust: everything is rebuilt
-        return cls(out, profiles)
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            data = {"format": 1, "profiles": {}}
+        except (OSError, ValueError) as exc:
+            problems.append(f"{path} cannot be read ({exc}); it is rebuilt, with every output")
+            data = {"format": 1, "profiles": {}}
+        if not (isinstance(data, dict) and data.get("format") == 1 and isinstance(data.get("profiles"), dict)):
+            problems.append(f"{path} is not a manifest this dossier reads (expected an object with \"format\": 1 "
+                            f"and \"profiles\", got {_shape(data)}); it is rebuilt, with every output")
+            data = {"profiles": {}}
+        dropped = 0
+        for key, entry in data["profiles"].items():
+            if _valid_entry(entry):
+                profiles[key] = entry
+            else:
+                dropped += 1
+        dropped += _replay_journal(out / JOURNAL, profiles)
+        if dropped:
+            problems.append(f"{path}: {dropped} entr{'y' if dropped == 1 else 'ies'} not understood; "
+                            "those profiles are rebuilt")
+        manifest = cls(out, profiles, problems)
+        manifest.changed = (out / JOURNAL).exists()  # a killed build's journal: fold it in at the end
+        return manifest
 
     def key(self, source: Path) -> str:
         return os.path.relpath(source.resolve(), self.out.resolve()).replace(os.sep, "/")
 
+    def slug(self, source: Path) -> str | None:
+        return (self.profiles.get(self.key(source)) or {}).get("slug")
+
     def owner(self, slug: str, source: Path) -> Path | None:
         """Another content file, still present, whose outputs the manifest records under `slug`."""
         mine = self.key(source)
-        for key, entry in self.profiles.items():
-            if key != mine and entry.get("slug") == slug:
+        for key in sorted(self._by_slug.get(slug, ())):
+            if key != mine:
                 other = (self.out / key).resolve()
                 if other.is_file():
                     return other
         return None
-
-    def slug(self, source: Path) -> str | None:
-        return (self.profiles.get(self.key(source)) or {}).get("slug")
 
     def fresh_outputs(self, source: Path, keys: dict[str, str]) -> dict[str, tuple[str, str]]:
         """{format: (path, SHA-256)} of the outputs recorded with these keys, verified and untouched."""
@@ -230,9 +316,11 @@ class Manifest:
         if not entry:
             return fresh
         for fmt, key in keys.items():
-            record = entry.get("outputs", {}).get(fmt)
-            if not record or record.get("input") != key or not record.get("verified"):
+            record = entry["outputs"].get(fmt)
+            if not record or record["input"] != key or not record["verified"]:
                 continue
+            if record["file"] != f"{entry['slug']}/{output_name(fmt, entry['slug'])}":
+                continue  # a manifest edited to point elsewhere: never read that file
             path = self.out / record["file"]
             try:
                 if hashlib.sha256(path.read_bytes()).hexdigest() != record["sha256"]:
@@ -243,10 +331,13 @@ class Manifest:
         return fresh
 
     def record(self, source: Path, result: ProfileResult, keys: dict[str, str]) -> None:
-        entry = self.profiles.setdefault(self.key(source), {"outputs": {}})
-        if entry.get("slug") != result.slug:
-            entry["outputs"] = {}
-        entry["slug"] = result.slug
+        """Record a profile's new outputs, in memory and at once in the journal."""
+        key = self.key(source)
+        entry = self.profiles.setdefault(key, {"slug": result.slug, "outputs": {}})
+        if entry["slug"] != result.slug:
+            self._by_slug.get(entry["slug"], set()).discard(key)
+            entry["slug"], entry["outputs"] = result.slug, {}
+        self._by_slug.setdefault(result.slug, set()).add(key)
         for check in result.checks:
             entry["outputs"][check.format] = {
                 "file": Path(result.outputs[check.format]).relative_to(self.out).as_posix(),
@@ -256,10 +347,67 @@ class Manifest:
                 "facts": check.facts_checked,
             }
         self.changed = True
+        line = json.dumps({"key": key, "entry": entry}, ensure_ascii=False, separators=(",", ":")) + "\n"
+        try:
+            if self._journal is None:
+                self._journal = os.open(self.out / JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW
+                                        | os.O_CLOEXEC, 0o644)
+            os.write(self._journal, line.encode())
+        except OSError as exc:
+            raise EnvironmentProblem(f"cannot write to {self.out / JOURNAL}: {exc.strerror or exc}") from None
 
     def save(self) -> None:
+        """Rewrite manifest.json with everything recorded, then drop the journal it now holds."""
+        if self._journal is not None:
+            os.close(self._journal)
+            self._journal = None
         if not self.changed:
             return
         data = {"format": 1, "generator": GENERATOR, "profiles": dict(sorted(self.profiles.items()))}
         write_files(self.out, {MANIFEST: (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()})
+        try:
+            os.unlink(self.out / JOURNAL)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise EnvironmentProblem(f"cannot remove {self.out / JOURNAL}: {exc.strerror or exc}") from None
         self.changed = False
+
+
+def _shape(value) -> str:
+    return {dict: "an object", list: "a list", str: "text", type(None): "null", bool: "true or false"}.get(
+        type(value), "a number")
+
+
+def _valid_entry(entry) -> bool:
+    if not (isinstance(entry, dict) and isinstance(entry.get("slug"), str) and isinstance(entry.get("outputs"), dict)):
+        return False
+    return all(isinstance(record, dict) and isinstance(record.get("file"), str) and isinstance(record.get("sha256"), str)
+               and isinstance(record.get("input"), str) and isinstance(record.get("verified"), bool)
+               for record in entry["outputs"].values())
+
+
+def _replay_journal(path: Path, profiles: dict) -> int:
+    """Apply what a killed build recorded after its last manifest.json; returns the lines not understood.
+
+    The last line may be cut short by the kill: it is ignored, and that profile is rebuilt.
+    """
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return 0
+    bad = 0
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        try:
+            item = json.loads(line)
+            key, entry = item["key"], item["entry"]
+        except (ValueError, TypeError, KeyError):
+            if not (number == len(lines) and not text.endswith("\n")):  # a line cut by the kill: expected
+                bad += 1
+            continue
+        if isinstance(key, str) and _valid_entry(entry):
+            profiles[key] = entry
+        else:
+            bad += 1
+    return bad

@@ -8,13 +8,16 @@ memory and send the bytes back in a WorkerResult; they write nothing.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import contextlib
 import logging
 import os
 import signal
+import tempfile
 import threading
 import traceback
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
@@ -64,10 +67,16 @@ def render_profile(source: str, content: bytes, config: BuildConfig) -> WorkerRe
     return WorkerResult(profile.slug, files, tuple(checks), tuple(warnings))
 
 
-def execute(pending, config: BuildConfig, executor, jobs) -> Iterator[tuple[tuple, WorkerResult]]:
-    """Yield (task, result) as each profile completes, on the executor given or one we make.
+WINDOW = 4  # units in flight per worker: enough to keep every worker busy, few enough to keep memory flat
+MAX_BREAKS = 2  # a unit in flight when the pool broke this often is reported, not tried again
 
-    `pending` holds (source path, content bytes, keys, formats to build) tasks.
+
+def execute(pending, config: BuildConfig, executor, jobs, warn=logging.getLogger("dossier").warning
+            ) -> Iterator[tuple[tuple, WorkerResult]]:
+    """Yield (task, result) as each profile completes, on the executor given or a process pool of our own.
+
+    `pending` holds (source path, content bytes, keys, formats to build) tasks. At most WINDOW
+    units per worker are submitted at a time, so a batch of any size holds few in memory.
     """
     if not pending:
         return
@@ -77,24 +86,129 @@ def execute(pending, config: BuildConfig, executor, jobs) -> Iterator[tuple[tupl
         for task in pending:
             yield task, render_profile(str(task[0]), task[1], replace(config, formats=task[3]))
         return
-    own = executor is None
-    if own:
-        executor = cf.ProcessPoolExecutor(max_workers=min(workers, len(units)), initializer=_worker_init)
-    futures = {executor.submit(render_profile, str(task[0]), task[1], unit): (index, task)
-               for index, task, unit in units}
-    expected = {index: sum(1 for i, _t, _u in units if i == index) for index, _t, _u in units}
+    expected = collections.Counter(index for index, _task, _unit in units)
     parts: dict[int, list[WorkerResult]] = {}
+    results = (_on_own_pool(units, min(workers, len(units)), warn) if executor is None
+               else _on_executor(executor, units, WINDOW * max(workers, 2)))
+    for (index, task, _unit), result in results:
+        parts.setdefault(index, []).append(result)
+        if len(parts[index]) == expected[index]:
+            yield task, _merge(parts.pop(index), task[3])
+
+
+def _on_executor(executor, units, window: int):
+    """Run units on a caller's executor (threads, a Dask cluster): (unit, result) as each ends."""
+    queue, running = collections.deque(units), {}
     try:
-        for future in cf.as_completed(futures):
-            index, task = futures[future]
-            parts.setdefault(index, []).append(_result_of(future))
-            if len(parts[index]) == expected[index]:
-                yield task, _merge(parts.pop(index), task[3])
+        while queue or running:
+            while queue and len(running) < window:
+                unit = queue.popleft()
+                index, task, unit_config = unit
+                running[executor.submit(render_profile, str(task[0]), task[1], unit_config)] = unit
+            done, _pending = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                yield running.pop(future), _result_of(future)
     finally:
-        for future in futures:
+        for future in running:
             future.cancel()
-        if own:
-            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _on_own_pool(units, workers: int, warn):
+    """Run units on process pools of our own: (unit, result) as each ends, whatever happens to a worker.
+
+    A worker that dies (the out-of-memory killer, a kill -9) breaks the pool: the unit it was
+    rendering is reported, the others in flight go to a new pool, and the build goes on.
+    Workers die with this process, and an interrupt kills them at once.
+    """
+    queue = collections.deque(units)
+    breaks: collections.Counter = collections.Counter()
+    with tempfile.TemporaryDirectory(prefix="dossier-workers-") as markers:
+        while queue:
+            pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+            running: dict = {}
+            broken = False
+            try:
+                while (queue or running) and not broken:
+                    while queue and len(running) < WINDOW * workers:
+                        unit = queue.popleft()
+                        index, task, unit_config = unit
+                        running[pool.submit(_render_unit, markers, str(task[0]), task[1], unit_config)] = unit
+                    done, _pending = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                    for future in done:
+                        unit = running.pop(future)
+                        try:
+                            result = future.result()
+                        except BrokenProcessPool:
+                            broken = True
+                            running[future] = unit
+                            continue
+                        except Exception:
+                            result = _result_of(future)
+                        yield unit, result
+                if broken:
+                    killed, unattributed = _killed_units(pool, markers)
+                    for message in unattributed:
+                        warn(message)
+                    for future, unit in running.items():
+                        if future.done() and not future.cancelled() and not future.exception():
+                            yield unit, future.result()
+                            continue
+                        breaks[unit[0], unit[2].formats] += 1
+                        how = killed.get(str(unit[1][0]))
+                        if how or breaks[unit[0], unit[2].formats] >= MAX_BREAKS:
+                            yield unit, WorkerResult(
+                                error=f"{unit[1][0]}: {how or 'a worker process died while rendering it'}; "
+                                      "nothing of it was written", exit_code=1)
+                        else:
+                            queue.appendleft(unit)
+            finally:
+                _stop(pool, kill=broken or bool(running))
+
+
+def _render_unit(markers: str, source: str, content: bytes, config: BuildConfig) -> WorkerResult:
+    """Worker side: render one unit, leaving a note of what this process renders while it does."""
+    note = os.path.join(markers, str(os.getpid()))
+    with open(note, "w", encoding="utf-8") as stream:
+        stream.write(source)
+    try:
+        return render_profile(source, content, config)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(note)
+
+
+def _killed_units(pool, markers: str) -> tuple[dict[str, str], list[str]]:
+    """How the workers that died on their own (not stopped by the broken pool) died:
+    ({source it was rendering: how}, [how, for those that were between two units])."""
+    rendering, between = {}, []
+    for pid, process in list((getattr(pool, "_processes", None) or {}).items()):
+        code = process.exitcode
+        if code is None or code == -signal.SIGTERM:  # alive, or stopped by the broken pool itself
+            continue
+        if code < 0:
+            name = signal.Signals(-code).name
+            how = f"killed by {name}" + (" (likely out of memory)" if -code == signal.SIGKILL else "")
+        else:
+            how = f"exited with code {code}"
+        try:
+            with open(os.path.join(markers, str(pid)), encoding="utf-8") as stream:
+                rendering[stream.read()] = f"the worker process rendering it was {how}"
+        except OSError:
+            between.append(f"a worker process was {how} between two profiles; the work in flight was done again")
+    return rendering, between
+
+
+def _stop(pool, kill: bool) -> None:
+    """Shut a pool down; with `kill`, end its workers at once instead of waiting for their work."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    if kill:
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.kill()
+    pool.shutdown(wait=not kill, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
 
 
 def _units(pending, config: BuildConfig, workers: int) -> list[tuple[int, tuple, BuildConfig]]:
@@ -136,6 +250,15 @@ def _result_of(future) -> WorkerResult:
 def _worker_init() -> None:
     # Ctrl-C goes to the whole process group: the coordinator alone decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A worker must not outlive the coordinator (a kill -9 of the build would orphan it).
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:  # the coordinator died before the line above took effect
+            os._exit(1)
 
 
 _sink = threading.local()  # per thread: the warnings list of the profile it is rendering

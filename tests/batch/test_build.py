@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
-import fcntl
 import hashlib
 import json
 import subprocess
@@ -16,6 +15,16 @@ from dossier import batch
 from dossier.cli import main
 from dossier.errors import OutputBusy
 from helpers import AURORA, ROOT, make_profiles
+
+
+def hold_lock(path, text: str) -> subprocess.Popen:
+    """Another process holding the build lock (a lock held by this process would not stop it)."""
+    script = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+              "fcntl.lockf(fd, fcntl.LOCK_EX); os.write(fd, sys.argv[2].encode() + b'\\n'); print('held', flush=True); "
+              "time.sleep(60)")
+    holder = subprocess.Popen([sys.executable, "-c", script, str(path), text], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"
+    return holder
 
 
 def statuses(results):
@@ -105,15 +114,33 @@ def test_one_bad_profile_is_reported_and_the_others_are_built(three, tmp_path):
     assert results[1].exit_code == 3 and results[1].error.startswith(f"{three / 'p1.yaml'}:2:1: (file): YAML syntax")
 
 
+SLUG_LINE = next(number for number, line in enumerate(AURORA.read_text().splitlines(), 1) if line.startswith("slug:"))
+
+
 def test_two_profiles_with_one_slug_both_fail_and_neither_is_written(three, tmp_path):
     (three / "p2.yaml").write_text((three / "p2.yaml").read_text().replace("slug: p2", "slug: p0"))
     out = tmp_path / "out"
     results = batch.build([three], formats=("md",), out=out, jobs=2)
     assert [r.status for r in results] == ["failed", "built", "failed"]
     assert results[0].exit_code == 3
-    assert results[2].error == (f"{three / 'p2.yaml'}: slug 'p0' is also used by {three / 'p0.yaml'}; their "
-                                "outputs would overwrite each other: give each profile its own slug")
+    assert results[2].error == (f"{three / 'p2.yaml'}:{SLUG_LINE}:7: slug: 'p0' is also the slug of "
+                                f"{three / 'p0.yaml'}:{SLUG_LINE}:7; their outputs would overwrite each other: "
+                                "give each profile its own slug")
+    assert results[0].error.startswith(f"{three / 'p0.yaml'}:{SLUG_LINE}:7: slug: 'p0' is also the slug of ")
     assert not (out / "p0").exists()
+
+
+@pytest.mark.parametrize("written", ['slug: "p0"', "slug: 'p0'  # quoted", "at the end"])
+def test_a_shared_slug_is_found_however_it_is_written(three, tmp_path, written):
+    text = (three / "p2.yaml").read_text()
+    if written == "at the end":
+        text = text.replace("slug: p2\n", "") + "slug: p0\n"
+    else:
+        text = text.replace("slug: p2", written)
+    (three / "p2.yaml").write_text(text)
+    results = batch.build([three], formats=("md",), out=tmp_path / "out", jobs=1)
+    assert [r.status for r in results] == ["failed", "built", "failed"]
+    assert f"is also the slug of {three / 'p0.yaml'}:{SLUG_LINE}:7;" in results[2].error
 
 
 def test_a_new_profile_cannot_take_the_slug_of_one_already_built(three, tmp_path):
@@ -124,10 +151,11 @@ def test_a_new_profile_cannot_take_the_slug_of_one_already_built(three, tmp_path
     # In the same build as the owner (skipped, unchanged) ...
     results = batch.build([three / "p0.yaml", three / "p1.yaml"], formats=("md",), out=out, jobs=1)
     assert [r.status for r in results] == ["skipped", "failed"]
-    assert f"slug 'p0' is also used by {three / 'p0.yaml'}" in results[1].error
+    assert f"slug: 'p0' is also the slug of {three / 'p0.yaml'}:{SLUG_LINE}:7;" in results[1].error
     # ... and in a build of its own: the manifest knows the owner.
     [alone] = batch.build([three / "p1.yaml"], formats=("md",), out=out, jobs=1)
-    assert alone.status == "failed" and f"slug 'p0' is also used by {(three / 'p0.yaml').resolve()}" in alone.error
+    assert alone.status == "failed"
+    assert f"slug: 'p0' is also the slug of {(three / 'p0.yaml').resolve()}:{SLUG_LINE}:7;" in alone.error
     assert (out / "p0" / "p0.md").read_bytes() == before
     # Once the owner's file is gone, the slug is free.
     (three / "p0.yaml").unlink()
@@ -148,15 +176,17 @@ def test_warnings_reach_their_own_profile_under_threads(tmp_path):
 def test_a_held_lock_is_a_clear_error(three, tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
-    with open(out / ".dossier.lock", "w") as holder:
-        holder.write("pid 4242\n")
-        holder.flush()
-        fcntl.flock(holder, fcntl.LOCK_EX)
+    holder = hold_lock(out / ".dossier.lock", "pid 4242")
+    try:
         with pytest.raises(OutputBusy):
             batch.build([three], formats=("md",), out=out, jobs=1)
         assert main([str(three), "--out", str(out), "--format", "md"]) == 8
+    finally:
+        holder.kill()
+        holder.wait()
     assert capsys.readouterr().err == (f"error: output folder {out} is in use by another build (pid 4242); "
                                        "try again when it has finished\n")
+    assert batch.build([three], formats=("md",), out=out, jobs=1)[0].status == "built"  # released by its death
 
 
 def test_any_executor_can_run_the_build(three, tmp_path):
