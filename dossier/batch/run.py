@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
-from ..errors import DossierError
+from ..errors import DossierError, EnvironmentProblem
 from ..formats import FORMATS, RenderOptions, output_name
 from .plan import BuildConfig
 
@@ -97,7 +97,13 @@ def execute(pending, config: BuildConfig, executor, jobs, warn=logging.getLogger
 
 
 def _on_executor(executor, units, window: int):
-    """Run units on a caller's executor (threads, a Dask cluster): (unit, result) as each ends."""
+    """Run units on a caller's executor (threads, a Dask cluster): (unit, result) as each ends.
+
+    render_profile never raises, so a future that fails tells of the executor, not the
+    profile: a cancelled one means the executor itself is gone (a Dask scheduler that
+    died cancels every task), and the build stops at once with one message instead of
+    waiting on work that will never run.
+    """
     queue, running = collections.deque(units), {}
     try:
         while queue or running:
@@ -107,7 +113,18 @@ def _on_executor(executor, units, window: int):
                 running[executor.submit(render_profile, str(task[0]), task[1], unit_config)] = unit
             done, _pending = cf.wait(running, return_when=cf.FIRST_COMPLETED)
             for future in done:
-                yield running.pop(future), _result_of(future)
+                unit = running.pop(future)
+                if future.cancelled():
+                    left = len({u[0] for u in list(running.values()) + list(queue)} | {unit[0]})
+                    raise EnvironmentProblem(
+                        f"the executor cancelled the work (a Dask scheduler that stopped does this); "
+                        f"{left} profile(s) not built; what was built is kept")
+                error = future.exception()
+                if error is not None:
+                    yield unit, WorkerResult(error=f"{unit[1][0]}: the executor could not run it: "
+                                                   f"{type(error).__name__}: {error}", exit_code=1)
+                else:
+                    yield unit, future.result()
     finally:
         for future in running:
             future.cancel()
