@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
-import time
 from pathlib import Path
 
 from ._meta import __version__
 from .errors import EXIT_CODES, DossierError, UsageError
 from .options import OPTIONS
+from .progress import Report, exit_code, print_error
 
 EPILOG = "exit codes:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in sorted(EXIT_CODES.items()))
 COMMANDS = {
@@ -103,11 +104,16 @@ def main(argv: list[str] | None = None) -> int:
         args = parse_args(argv)
         return RUNNERS[args.command](args)
     except DossierError as exc:
-        _print_error(exc.message)
+        print_error(exc.message)
         return exc.exit_code
     except KeyboardInterrupt:
         print("error: interrupted; outputs already written are complete, none is partial", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped reading (`dossier schema | head`): no error of ours, and nothing more can be
+        # shown; stdout goes to /dev/null so that the interpreter's last flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE  # what the shell reports for a program stopped by a closed pipe
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -134,7 +140,8 @@ def run_build(args) -> int:
     sources = batch.find_profiles(settings.content)
     report = Report(len(sources), quiet=settings.quiet, checking=False)
     with _executor(settings.dask_scheduler) as executor:
-        results = batch.build(sources, settings=settings, executor=executor, on_result=report.result)
+        results = batch.build(sources, settings=settings, executor=executor, on_result=report.result,
+                              on_warning=report.warning)
     report.summary(results)
     return exit_code(results)
 
@@ -148,11 +155,6 @@ def run_check(args) -> int:
     results = batch.check(sources, settings=settings, on_result=report.result)
     report.summary(results)
     return exit_code(results)
-
-
-def exit_code(results) -> int:
-    failed = [r for r in results if not r.ok]
-    return (failed[0].exit_code or 6) if failed else 0  # 6: verification failed
 
 
 def run_new(args) -> int:
@@ -225,70 +227,13 @@ class _executor:
 
     def __exit__(self, *exc_info):
         if self.client is not None:
-            self.client.close()
-
-
-class Report:
-    """Progress while the build runs: a bar on a terminal, one line per profile otherwise."""
-
-    def __init__(self, total: int, quiet: bool, checking: bool, show_skipped: bool = True):
-        self.total = total
-        self.quiet = quiet
-        self.checking = checking
-        self.show_skipped = show_skipped
-        self.tty = sys.stderr.isatty() and not quiet
-        self.started = time.perf_counter()
-        self.done = 0
-
-    def result(self, result) -> None:
-        self.done += 1
-        self._clear_bar()
-        for warning in result.warnings:
-            print(f"warning: {warning}", file=sys.stderr, flush=True)
-        if result.error:
-            _print_error(result.error)
-        elif not self.quiet and not self.tty:
-            self._line(result)
-        if self.tty:
-            self._draw_bar(result)
-
-    def _line(self, result) -> None:
-        if result.status == "skipped":
-            if self.show_skipped:
-                print(f"skipped: {result.source} (unchanged)", flush=True)
-            return
-        for check in result.checks:
-            state = "ok" if check.ok else "FAILED"
-            print(f"{state}: {result.outputs[check.format]}: {check.describe().split(': ', 1)[1]}", flush=True)
-
-    def _draw_bar(self, result) -> None:
-        width = 30
-        filled = width * self.done // max(self.total, 1)
-        label = f"{self.done}/{self.total} {os.path.basename(result.source)}"
-        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {label[:60]}", end="", file=sys.stderr, flush=True)
-
-    def _clear_bar(self) -> None:
-        if self.tty:
-            print("\r" + " " * 100 + "\r", end="", file=sys.stderr, flush=True)
-
-    def summary(self, results) -> None:
-        self._clear_bar()
-        if self.quiet:
-            return
-        elapsed = time.perf_counter() - self.started
-        counts = {status: sum(1 for r in results if r.status == status and r.ok)
-                  for status in ("built", "skipped", "checked")}
-        failed = sum(1 for r in results if not r.ok)
-        if self.checking:
-            print(f"checked {counts['checked']}, failed {failed}, in {elapsed:.2f} s", flush=True)
-        else:
-            print(f"built {counts['built']}, skipped {counts['skipped']}, failed {failed}, in {elapsed:.2f} s",
-                  flush=True)
-
-
-def _print_error(message: str) -> None:
-    for line in message.splitlines():
-        print(f"error: {line}", file=sys.stderr, flush=True)
+            # After a scheduler has gone, closing cancels the client's attempts to reconnect, and Dask logs
+            # each with a traceback; the build has already said what happened, in one line.
+            logging.disable(logging.ERROR)
+            try:
+                self.client.close()
+            finally:
+                logging.disable(logging.NOTSET)
 
 
 if __name__ == "__main__":

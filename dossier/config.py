@@ -17,9 +17,10 @@ from .options import OPTIONS, Settings, resolve
 PROJECT_FILE = "dossier.toml"
 PYPROJECT = "pyproject.toml"
 
-# `key = …` at the start of a line, the key bare or quoted; `[table]` headers.
-_KEY_LINE = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_-]+))\s*=""")
-_TABLE_LINE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
+# `key = …` (or the dotted `key.sub = …`) at the start of a line, the key bare or quoted;
+# `[table]` and `[[array of tables]]` headers.
+_KEY_LINE = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_-]+))\s*[=.]""")
+_TABLE_LINE = re.compile(r"^\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$")
 
 
 @dataclass
@@ -57,11 +58,14 @@ def find_project_file(start: Path) -> ProjectFile | None:
 def read_project_file(path: Path) -> ProjectFile | None:
     """Read and check one project file; None for a pyproject.toml without [tool.dossier].
 
-    A syntax error, a value of the wrong type or an unknown key under --strict is a
-    UsageError naming the file, line and key; an unknown key is otherwise a warning.
+    Each value is checked here, named by file, line and key path (paths taken from the
+    file's folder). A syntax error or a value of the wrong type is a UsageError; an
+    unknown key is a warning (effective_settings makes it an error under --strict).
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark, as some Windows editors write
+        if path.name == PYPROJECT and "dossier" not in text:
+            return None  # another tool's file: its own syntax errors are none of ours
         data = tomllib.loads(text)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
@@ -85,7 +89,8 @@ def read_project_file(path: Path) -> ProjectFile | None:
     allowed = [name for name, option in OPTIONS.items() if option.in_project]
     for key, value in section.items():
         if key in allowed:
-            project.values[key] = value
+            where = f"{project.origin(key)}: {_key_path(table, key)}"
+            project.values[key] = OPTIONS[key].check(value, where=where, base=project.folder)
         else:
             project.warnings.append(f"{project.origin(key)}: {_key_path(table, key)}: unknown key {key!r} "
                                     f"(expected one of: {', '.join(allowed)})")
@@ -100,10 +105,13 @@ def _key_lines(text: str, table: str) -> dict[str, int]:
     """The line of each key of `table` ("" for the top level): enough for messages, not a TOML parser."""
     lines: dict[str, int] = {}
     current = ""
+    prefix = table + "." if table else ""
     for number, line in enumerate(text.splitlines(), start=1):
         header = _TABLE_LINE.match(line)
         if header:
-            current = header.group(1).replace(" ", "").replace('"', "")
+            current = header.group(1).replace(" ", "").replace('"', "").replace("'", "")
+            if current.startswith(prefix) and current != table:  # a subtable: [extra] or [tool.dossier.extra]
+                lines.setdefault(current[len(prefix):].split(".")[0], number)
             continue
         key = _KEY_LINE.match(line)
         if key and current == table:

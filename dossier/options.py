@@ -49,10 +49,12 @@ class Option:
     def affects_format(self, fmt: str) -> bool:
         return self.affects == ALL or fmt in self.affects
 
-    def check(self, value, *, where: str, base: Path | None = None):
+    def check(self, value, *, where: str, base: Path | None = None, text: bool = False):
         """The value in its checked form, or a UsageError: '{where}: expected …, got …'.
 
         Relative paths are taken from `base` (the project file's folder), else as given.
+        `text`: the value was typed on the command line, where a number can only be digits;
+        elsewhere (the project file, Python) a number must be a number.
         """
         if value is None and self.default is None:
             return None
@@ -62,7 +64,8 @@ class Option:
                 return value
             raise _bad(where, "true or false", value)
         if kind == "count":
-            if isinstance(value, str) and value.strip().isdigit():
+            # isdecimal, not isdigit: '²' is a digit that int() refuses.
+            if text and isinstance(value, str) and value.strip().isdecimal():
                 value = int(value)
             if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
                 return value
@@ -110,7 +113,7 @@ def _path(value, base: Path | None) -> str:
 
 
 def _bad(where: str, expected: str, value) -> UsageError:
-    shown = repr(value) if isinstance(value, (str, int, float, bool)) else type(value).__name__
+    shown = repr(value) if value is None or isinstance(value, (str, int, float, bool)) else type(value).__name__
     return UsageError(f"{where}: expected {expected}, got {shown}")
 
 
@@ -180,7 +183,8 @@ def resolve(layers: list[tuple[str, dict]], *, bases: dict[str, Path] | None = N
             if option is None:
                 raise UsageError(f"{origin}: unknown option {name!r} (known: {', '.join(OPTIONS)})")
             label = _label(origin, option)
-            values[name] = option.check(value, where=label, base=(bases or {}).get(origin))
+            values[name] = option.check(value, where=label, base=(bases or {}).get(origin),
+                                        text=origin == "command line")
             if origin:
                 where_from[name] = origin
     return Settings(values, where_from)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 
@@ -104,3 +105,102 @@ def test_default_content_folder(tmp_path, monkeypatch):
     # `python build.py` builds content/*.yaml; here into a temporary folder, Markdown only for speed.
     assert main(["--out", str(tmp_path), "--format", "md", "-q"]) == 0
     assert (tmp_path / "bigscience" / "bigscience.md").exists()
+
+
+# -- commands -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command, flags", [
+    ("build", ["PATHS", "--out", "--format", "--templates", "--reference-docx", "--paper", "--jobs", "--strict",
+               "--force", "--quiet", "--dask-scheduler", "--check"]),
+    ("check", ["PATHS", "--out", "--format", "--strict", "--quiet"]),
+    ("new", ["SLUG", "--content"]),
+    ("schema", ["--output"]),
+    ("watch", ["PATHS", "--out", "--format", "--templates", "--reference-docx", "--paper", "--jobs", "--strict",
+               "--quiet"]),
+    ("config", ["--out", "--format", "--paper", "--jobs", "--strict"]),
+])
+def test_help_of_each_command_lists_its_options_and_the_exit_codes(capsys, command, flags):
+    with pytest.raises(SystemExit) as stopped:
+        main([command, "--help"])
+    assert stopped.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"usage: dossier {command} ")
+    assert "\nexit codes:\n" in text and "  130  interrupted" in text and "    2  usage error" in text
+    for flag in flags:
+        assert flag in text, flag
+    if command in ("check", "watch"):
+        assert "--force" not in text and "--dask-scheduler" not in text
+
+
+def test_help_without_a_command_lists_the_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    for command in ("build", "check", "new", "schema", "watch", "config"):
+        assert f"\n    {command} " in text
+    assert "exit codes:" in text
+
+
+def test_python_m_dossier_version():
+    from dossier import __version__
+
+    result = subprocess.run([sys.executable, "-m", "dossier", "--version"], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"dossier {__version__}\n", "")
+
+
+def test_an_unknown_command_line_flag_is_exit_2(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["--colour", "red"])
+    assert stopped.value.code == 2
+    assert "error: unrecognized arguments: --colour\n" in capsys.readouterr().err
+
+
+def test_check_command_is_the_check_flag(built, capsys):
+    source, out = built
+    capsys.readouterr()
+    assert main(["check", str(source), "--out", str(out)]) == 0
+    by_command = capsys.readouterr().out.splitlines()
+    assert main([str(source), "--out", str(out), "--check"]) == 0
+    by_flag = capsys.readouterr().out.splitlines()
+    assert by_command[:-1] == by_flag[:-1] and len(by_command) == 4  # three ok lines, then the summary
+    assert main(["check", str(source), "--out", str(out / "elsewhere")]) == 6
+    assert "not found; build it first" in capsys.readouterr().err
+
+
+def test_build_is_the_default_command_with_every_old_flag(tmp_path, aurora_copy, capsys):
+    out = tmp_path / "out"
+    old_style = [str(aurora_copy), "--out", str(out), "--format", "md", "--paper", "letter", "--jobs", "1",
+                 "--strict", "--force", "--templates", str(tmp_path / "theme"), "--reference-docx",
+                 str(tmp_path / "r.docx")]
+    (tmp_path / "theme").mkdir()
+    (tmp_path / "r.docx").write_bytes(b"not read: only the Word report reads it")
+    assert main(old_style) == 0
+    assert main(["build", *old_style]) == 0
+    assert capsys.readouterr().out.count("built 1, skipped 0, failed 0") == 2
+
+
+def test_schema_prints_the_published_schema(capsys):
+    assert main(["schema"]) == 0
+    printed = capsys.readouterr().out
+    assert printed == (ROOT / "dossier" / "schema.json").read_text(encoding="utf-8")
+    assert json.loads(printed)["$schema"].startswith("https://json-schema.org/")
+
+
+def test_schema_output_writes_the_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["schema", "-o", "editor/schema.json"]) == 0
+    assert capsys.readouterr().out == "wrote editor/schema.json\n"
+    assert (tmp_path / "editor" / "schema.json").read_bytes() == (ROOT / "dossier" / "schema.json").read_bytes()
+    assert main(["schema", "--output", "here.json"]) == 0
+    assert (tmp_path / "here.json").read_bytes() == (ROOT / "dossier" / "schema.json").read_bytes()
+    assert [p.name for p in tmp_path.rglob("*.tmp")] == []
+
+
+def test_a_reader_that_stops_early_is_no_error(tmp_path):
+    # `dossier schema | head -1`: the pipe closes before dossier writes; no traceback, the shell's SIGPIPE code.
+    process = subprocess.Popen([sys.executable, "-m", "dossier", "schema"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, cwd=tmp_path)
+    process.stdout.close()
+    assert process.wait(timeout=30) == 141
+    assert process.stderr.read() == b""
+    process.stderr.close()

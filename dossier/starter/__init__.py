@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from importlib import resources
 from pathlib import Path
@@ -20,10 +21,11 @@ def write_starter(slug: str, *, content: str | None, cwd: Path) -> list[Path]:
     from ..batch.store import write_files
     from ..content import load_profile, schema_text
 
+    _check_slug(slug)  # before the slug makes a path, or goes into the YAML text
     project = find_project_file(cwd.resolve())
     root = project.folder if project is not None else cwd
     if content is not None:
-        folder = Path(content)
+        folder = cwd / content
     elif project is not None and "content" in project.values:
         configured = project.values["content"]
         folder = root / (configured if isinstance(configured, str) else configured[0])
@@ -34,7 +36,7 @@ def write_starter(slug: str, *, content: str | None, cwd: Path) -> list[Path]:
         raise UsageError(f"{target} already exists; dossier new never overwrites a profile")
     schema = root / SCHEMA_FILE
     text = _read("profile.yaml")
-    text = (text.replace("__SCHEMA__", os.path.relpath(schema.resolve(), folder.resolve()))
+    text = (text.replace("__SCHEMA__", _relative(schema, folder))
             .replace("__SLUG__", slug).replace("__NAME__", " ".join(w.capitalize() for w in slug.split("-"))))
     try:
         load_profile(target, data=text.encode())
@@ -42,7 +44,10 @@ def write_starter(slug: str, *, content: str | None, cwd: Path) -> list[Path]:
         raise UsageError(f"cannot make a profile called {slug!r}: " + exc.problems[0].split(": ", 2)[-1]) from None
     written = []
     if project is None:
-        write_files(root, {PROJECT_FILE: _read(PROJECT_FILE).encode()})
+        # The project's content folder is where this profile goes, so that `dossier build` finds it.
+        content_line = f"content = {json.dumps(_relative(folder, root))}"  # a JSON string is a TOML string
+        settings = _read(PROJECT_FILE).replace('content = "content"', content_line)
+        write_files(root, {PROJECT_FILE: settings.encode()})
         written.append(root / PROJECT_FILE)
     if not schema.exists():
         write_files(root, {SCHEMA_FILE: schema_text().encode()})
@@ -50,6 +55,24 @@ def write_starter(slug: str, *, content: str | None, cwd: Path) -> list[Path]:
     write_files(folder, {target.name: text.encode()})
     written.append(target)
     return written
+
+
+def _check_slug(slug: str) -> None:
+    """The slug as the content schema has it (one declaration), or a UsageError saying what a slug is."""
+    from jsonschema import Draft202012Validator
+
+    from ..content import schema
+
+    rule = schema()["properties"]["slug"]
+    if not Draft202012Validator(rule).is_valid(slug):
+        raise UsageError(f"cannot make a profile called {slug!r}: a slug is {rule['description'][0].lower()}"
+                         f"{rule['description'][1:]}, at most {rule['maxLength']} characters, "
+                         "and not a name Windows reserves (con, nul, …)")
+
+
+def _relative(path: Path, start: Path) -> str:
+    """`path` from `start`, with forward slashes (TOML and the YAML language server take those everywhere)."""
+    return os.path.relpath(path.resolve(), start.resolve()).replace(os.sep, "/")
 
 
 def _read(name: str) -> str:

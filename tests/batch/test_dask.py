@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import json
 import shutil
+import socket
+import subprocess
+import sys
+import time
 
 import pytest
 
 from dossier import batch
 from dossier.cli import main
 from dossier.templating import default_theme_folder
-from helpers import make_profiles
+from helpers import ROOT, make_profiles
 
 distributed = pytest.importorskip("distributed")
 
@@ -66,3 +71,43 @@ def test_the_theme_travels_with_the_work(cluster, tmp_path):
     assert [(r.status, r.error) for r in results] == [("built", None)] * 2
     for slug in ("p0", "p1"):
         assert (tmp_path / "out" / slug / f"{slug}.md").read_text().endswith("Made with the travelling theme.\n")
+
+
+def test_a_killed_scheduler_is_one_clear_error_and_a_prompt_exit(tmp_path):
+    content = make_profiles(tmp_path / "content", 40)
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    scheduler = subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "2",
+                                "--nthreads", "1", "--no-dashboard"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    out = tmp_path / "out"
+    try:
+        build = subprocess.Popen([sys.executable, "-m", "dossier", "build", str(content), "--out", str(out),
+                                  "--format", "md,pdf", "--dask-scheduler", address], cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not list(out.glob("p*/*.pdf")) and build.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        scheduler.kill()
+        started = time.monotonic()
+        _stdout, stderr = build.communicate(timeout=60)
+    finally:
+        for process in (scheduler, workers):
+            process.kill()
+            process.wait()
+    assert time.monotonic() - started < 30
+    assert build.returncode == 7, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "the executor cancelled the work" in errors[0], stderr
+    assert "Traceback" not in stderr
+    built = json.loads((out / "manifest.json").read_text())["profiles"]
+    assert all(len(entry["outputs"]) == 2 for entry in built.values())  # what landed is recorded, whole
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

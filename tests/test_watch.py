@@ -1,0 +1,214 @@
+"""`dossier watch`: each save rebuilds what it touches, failures keep it watching, Ctrl-C leaves nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from dossier.cli import main
+from dossier.config import effective_settings
+from dossier.templating import default_theme_folder
+from dossier.watch import watch, watch_targets
+from helpers import AURORA
+
+DEADLINE_S = 60  # generous for a loaded machine; each wait normally ends in well under a second
+
+
+class Lines:
+    """Lines written by another thread or process, waited for with a deadline."""
+
+    def __init__(self):
+        self.queue: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        self._partial = ""
+
+    def write(self, text: str) -> None:  # as `out` of watch(): a file-like object
+        self._partial += text
+        *lines, self._partial = self._partial.split("\n")
+        for line in lines:
+            self.queue.put(line)
+
+    def flush(self) -> None:
+        pass
+
+    def follow(self, stream) -> None:
+        """Copy a subprocess's output, line by line, from a thread of its own."""
+
+        def copy():
+            for line in stream:
+                self.queue.put(line.rstrip("\n"))
+
+        threading.Thread(target=copy, daemon=True).start()
+
+    def next(self, deadline: float | None = None) -> str:
+        try:
+            line = self.queue.get(timeout=max(0.0, (deadline or time.monotonic() + DEADLINE_S) - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError(f"no further line within {DEADLINE_S} s; seen: {self.seen}") from None
+        self.seen.append(line)
+        return line
+
+    def until(self, prefix: str) -> list[str]:
+        """The lines up to and including the first that starts with `prefix`."""
+        deadline = time.monotonic() + DEADLINE_S
+        got = [self.next(deadline)]
+        while not got[-1].startswith(prefix):
+            got.append(self.next(deadline))
+        return got
+
+
+def edit(path: Path, old: str, new: str, *, by_rename: bool = False) -> None:
+    """Change a file as an editor saves it: in place, or by writing a new file renamed over the old one."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    if by_rename:
+        temporary = path.with_name(f".{path.name}.saving")
+        temporary.write_text(text.replace(old, new), encoding="utf-8")
+        os.replace(temporary, path)
+    else:
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def sigint_back_to_default() -> None:
+    """In the child: Ctrl-C must reach it even when the tests run with SIGINT ignored (a shell's background job)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture
+def project(tmp_path):
+    """content/aurora.yaml and theme/report.md.j2 (the default's copy), resolved: messages name resolved paths."""
+    root = tmp_path.resolve()
+    (root / "content").mkdir()
+    shutil.copy(AURORA, root / "content" / "aurora.yaml")
+    (root / "theme").mkdir()
+    shutil.copy(default_theme_folder() / "report.md.j2", root / "theme" / "report.md.j2")
+    return root
+
+
+def test_each_save_rebuilds_and_ctrl_c_exits_130_leaving_no_temporary_file(project):
+    content, template = project / "content" / "aurora.yaml", project / "theme" / "report.md.j2"
+    markdown = project / "out" / "aurora" / "aurora.md"
+    # The content file itself is named (not its folder): a save by rename must not end the watch on it.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dossier", "watch", "content/aurora.yaml", "--out", "out", "--format", "md",
+         "--templates", "theme"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=sigint_back_to_default if signal.getsignal(signal.SIGINT) == signal.SIG_IGN else None)
+    try:
+        out = Lines()
+        out.follow(process.stdout)
+        first = out.until("watching ")
+        assert first[-2].startswith("built 1, skipped 0, failed 0, in ")
+        assert first[-1].endswith("last build exit code 0")
+        assert "to study auroral light." in markdown.read_text(encoding="utf-8")
+
+        edit(content, "to study auroral light.", "to study auroral light (first edit).", by_rename=True)
+        lines = out.until("watching ")
+        assert lines[0] == f"changed: {content}"
+        assert [line for line in lines if line.startswith("ok: ")] == ["ok: out/aurora/aurora.md: all 10 facts present"]
+        assert lines[-2].startswith("built 1, skipped 0, failed 0, in ")
+        assert "(first edit)." in markdown.read_text(encoding="utf-8")
+
+        edit(content, "(first edit)", "(second edit)")
+        lines = out.until("watching ")
+        assert lines[0] == f"changed: {content}" and lines[-2].startswith("built 1, skipped 0, failed 0")
+        assert "(second edit)." in markdown.read_text(encoding="utf-8")
+
+        template.write_text(template.read_text(encoding="utf-8") + "\nEdited by the watch test.\n", encoding="utf-8")
+        lines = out.until("watching ")
+        assert lines[0] == f"changed: {template}" and lines[-2].startswith("built 1, skipped 0, failed 0")
+        assert markdown.read_text(encoding="utf-8").rstrip().endswith("Edited by the watch test.")
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=DEADLINE_S)
+        err = process.stderr.read()
+        process.stdout.close()
+        process.stderr.close()
+    assert code == 130
+    assert err == "error: interrupted; outputs already written are complete, none is partial\n"
+    assert sorted(path.name for path in project.rglob("*.tmp")) == []
+
+
+@pytest.fixture
+def watching(project, monkeypatch):
+    """dossier watch run in a thread on the project (Markdown only), stopped at the end; yields its output lines."""
+    (project / "dossier.toml").write_text('content = "content"\nout = "out"\nformats = "md"\n', encoding="utf-8")
+    monkeypatch.chdir(project)
+    settings, found = effective_settings({"jobs": "1"}, cwd=project)
+    out, stop, returned = Lines(), threading.Event(), []
+    thread = threading.Thread(target=lambda: returned.append(watch(settings, found, stop_event=stop, out=out)))
+    thread.start()
+    try:
+        yield out
+    finally:
+        stop.set()
+        thread.join(timeout=DEADLINE_S)
+    assert returned == [0]
+
+
+def test_a_failed_build_is_reported_and_watching_goes_on(project, watching, capsys):
+    content = project / "content" / "aurora.yaml"
+    assert watching.until("watching ")[-1].endswith("last build exit code 0")
+    edit(content, "as_of:", "as_of: [broken]\nold_as_of:")
+    assert watching.until("watching ")[-1].endswith("last build exit code 3")
+    assert f"error: {content}:14:8: as_of: expected a string, got a list\n" in capsys.readouterr().err
+    edit(content, "as_of: [broken]\nold_as_of:", "as_of:")
+    assert watching.until("watching ")[-1].endswith("last build exit code 0")
+
+
+def test_a_change_to_the_project_file_is_reported_not_rebuilt(project, watching, capsys):
+    watching.until("watching ")
+    toml = project / "dossier.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + 'paper = "letter"\n', encoding="utf-8")
+    assert watching.next() == f"changed: {toml}"
+    (project / "content" / "notes.txt").write_text("not a profile, but in the content folder", encoding="utf-8")
+    # Had the project file's change started a build, its "watching" line would come first.
+    assert watching.next() == f"changed: {project / 'content' / 'notes.txt'}"
+    assert watching.next().startswith("watching ")
+    assert (f"warning: {toml} changed: its settings take effect when dossier watch is started again\n"
+            in capsys.readouterr().err)
+
+
+def test_what_is_watched(project):
+    (project / "theme" / "images").mkdir()
+    (project / "theme" / ".git").mkdir()
+    (project / "brand.docx").write_bytes(b"")
+    (project / "dossier.toml").write_text(
+        'content = ["content", "extra.yaml"]\nout = "content/out"\ntemplates = "theme"\n'
+        'reference_docx = "brand.docx"\n', encoding="utf-8")
+    settings, found = effective_settings({}, cwd=project)
+    targets = watch_targets(settings, found)
+    default = default_theme_folder().resolve()  # a checkout's: a theme designer edits it
+    assert {folder for folder in targets.watched if not folder.is_relative_to(default)} == {
+        project, project / "content", project / "theme", project / "theme" / "images"}
+    assert default in targets.watched
+    relevant = [project / "content" / "aurora.yaml", project / "content" / "notes.txt", project / "extra.yaml",
+                project / "theme" / "report.md.j2", project / "theme" / "images" / "logo.png", project / "brand.docx",
+                project / "dossier.toml"]
+    ignored = [project / "content" / "out" / "aurora" / "aurora.md", project / "content" / "out" / "manifest.json",
+               project / "content" / ".aurora.yaml.swp", project / "content" / "aurora.yaml~",
+               project / "content" / "#aurora.yaml#", project / "content" / "drafts" / "old.yaml",
+               project / "content" / ".aurora.yaml.x1b2.tmp", project / "theme" / ".git" / "HEAD",
+               project / "notes.txt", project / "pyproject.toml"]
+    assert [path for path in relevant if not targets.relevant(path)] == []
+    assert [path for path in ignored if targets.relevant(path)] == []
+
+
+@pytest.mark.parametrize("argv, code, message", [
+    (["watch", "nope.yaml"], 2, "error: nope.yaml: no such file or folder\n"),
+    (["watch", "content", "--templates", "missing"], 7,
+     "error: template folder missing does not exist or is not a folder\n"),
+    (["watch", "content", "--jobs", "0"], 2, "error: --jobs: expected a whole number of at least 1, got 0\n"),
+])
+def test_settings_no_save_could_fix_end_it_at_once(project, monkeypatch, capsys, argv, code, message):
+    monkeypatch.chdir(project)
+    assert main(argv) == code
+    assert capsys.readouterr().err == message
