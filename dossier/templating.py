@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import atexit
+import contextvars
+import dataclasses
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 import traceback
+from collections import abc, deque
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -30,11 +34,14 @@ def default_theme_folder() -> Path:
 def theme_files(folder: Path) -> dict[str, Path]:
     """Every file of a theme folder by its relative name; hidden files and Python's files are no part of it."""
     files: dict[str, Path] = {}
+    real_folder = folder.resolve()
     for path in sorted(folder.rglob("*")):
         parts = path.relative_to(folder).parts
         if any(part.startswith(".") or part == "__pycache__" for part in parts) or parts == ("__init__.py",):
             continue
-        if path.is_file():
+        # A link out of the folder is no part of the theme: reading it here would carry the file it
+        # points at to every worker, where it would arrive as an ordinary theme file.
+        if path.is_file() and path.resolve().is_relative_to(real_folder):
             files[path.relative_to(folder).as_posix()] = path
     return files
 
@@ -111,21 +118,25 @@ def _local_folder(theme: Theme) -> Path:
 
 
 def make_environment(theme: Theme | str | Path | None = None):
-    """A Jinja environment over the theme's folders: the user's (if any), then the default theme.
+    """A sandboxed Jinja environment over the theme's folders: the user's (if any), then the default theme.
 
     Arguments:
         theme: a Theme, or a folder whose files replace the default theme's files of the same name.
 
     Returns:
-        An environment with StrictUndefined and dossier's filters.
+        An environment with StrictUndefined and dossier's filters, in which a template reaches no
+        Python internals, no file outside the theme folders and none of the data it is given to change.
     """
     import jinja2  # here, not at module load: planning a build needs no Jinja
 
     if not isinstance(theme, Theme):
         theme = Theme.read(theme)
     folders = theme.folders()
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+    sandbox, loader = _sandbox_types()
+    # One environment type for every theme, the default one too, so that a user theme copied
+    # from the default one behaves as it did.
+    env = sandbox(
+        loader=loader([str(f) for f in folders]),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "xml"),
                                             default_for_string=False),
@@ -141,8 +152,128 @@ def make_environment(theme: Theme | str | Path | None = None):
         period=ensure_period,
         yaml_str=yaml_string,
     )
-    env.globals["template_folders"] = [str(f) for f in folders]
+    # A tuple: the PDF fetcher and the Word writer trust these folders, so no template may add one.
+    env.globals["template_folders"] = tuple(str(f) for f in folders)
     return env
+
+
+# While a template renders: the ids of the lists, dicts and sets it was given. The Document's
+# data is shared by every writer and the verifier, so a theme may not change it; the lists a
+# template makes itself it may fill (the default theme builds its key figures that way).
+_given_containers: contextvars.ContextVar[frozenset[int] | None] = contextvars.ContextVar(
+    "dossier_given_containers", default=None)
+
+
+def _mutable_containers(*roots) -> frozenset[int]:
+    """The ids of every list, dict, set and deque reachable from `roots` through containers and dataclasses."""
+    found: set[int] = set()
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, (str, bytes, int, float, type(None), type)) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, (abc.MutableSequence, abc.MutableMapping, abc.MutableSet, deque)):
+            found.add(id(value))
+        if isinstance(value, abc.Mapping):
+            stack.extend(value.values())
+        elif isinstance(value, (abc.Sequence, abc.Set, deque)) and not isinstance(value, range):
+            stack.extend(value)
+        elif dataclasses.is_dataclass(value):
+            stack.extend(getattr(value, field.name) for field in dataclasses.fields(value))
+    return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def _sandbox_types():
+    """(environment class, loader class), defined on first use: importing Jinja costs start-up time."""
+    import jinja2
+    from jinja2.exceptions import SecurityError
+    from jinja2.loaders import split_template_path
+    from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, modifies_known_mutable
+
+    class ThemeEscape(SecurityError):
+        """A template name that leads out of the theme folders (render_template reports it as a sandbox refusal)."""
+
+    class ThemeTemplate(jinja2.Template):
+        """A template that knows, while it renders, which containers it was given."""
+
+        def render(self, *args, **kwargs):
+            # generate() and stream() do not pass here: there every container counts as given.
+            token = _given_containers.set(_mutable_containers(args, kwargs, self.globals))
+            try:
+                return super().render(*args, **kwargs)
+            finally:
+                _given_containers.reset(token)
+
+    class ThemeSandbox(ImmutableSandboxedEnvironment):
+        """Jinja's immutable sandbox, except that a template may fill the lists and dicts it made itself.
+
+        ImmutableSandboxedEnvironment alone refuses the default theme's `figures.append(…)`;
+        SandboxedEnvironment would let a theme change the Document's data (`metadata.update(…)`
+        is what the Word report and the verifier then read). This keeps the data immutable and
+        the default theme's output byte for byte what it was.
+        """
+
+        template_class = ThemeTemplate
+
+        def is_safe_attribute(self, obj, attr, value) -> bool:
+            if super().is_safe_attribute(obj, attr, value):
+                return True
+            # Refused for reaching Python's internals (never allowed), or for changing a list, dict
+            # or set: allowed when the template made that container itself.
+            given = _given_containers.get()
+            return (given is not None and id(obj) not in given
+                    and SandboxedEnvironment.is_safe_attribute(self, obj, attr, value))
+
+        def unsafe_undefined(self, obj, attribute: str):
+            if not attribute.startswith("_") and modifies_known_mutable(obj, attribute):
+                copy = "dict(given)" if isinstance(obj, abc.Mapping) else "given|list"
+                message = (f"calling {attribute!r} would change a {type(obj).__name__} the theme was given "
+                           f"(copy it first: {{% set mine = {copy} %}})")
+            else:
+                message = f"attribute {attribute!r} of a {type(obj).__name__} object"
+            return self.undefined(message, name=attribute, obj=obj, exc=SecurityError)
+
+    class ThemeLoader(jinja2.FileSystemLoader):
+        """Templates by name from the theme folders, first match wins; nothing outside them is read.
+
+        Jinja's own loader turns `..` into "not found" but follows any symbolic link; this one
+        says why it refuses, and reads a link only if its target lies inside the folder it is in.
+        """
+
+        def __init__(self, searchpath: list[str]):
+            super().__init__(searchpath)
+            self.real_folders = [Path(folder).resolve() for folder in self.searchpath]
+
+        def get_source(self, environment, template: str):
+            pieces = template.replace("\\", "/").split("/")
+            if template.startswith(("/", "\\")) or os.path.isabs(template) or ".." in pieces:
+                raise ThemeEscape(f"template {template!r} names a file outside the theme folders")
+            pieces = split_template_path(template)
+            for folder, real_folder in zip(self.searchpath, self.real_folders):
+                filename = os.path.join(folder, *pieces)
+                if not os.path.isfile(filename):  # devices and pipes are not templates either
+                    continue
+                # resolve() follows every link on the way, so a linked folder is caught too.
+                real = Path(filename).resolve()
+                if not real.is_relative_to(real_folder):
+                    raise ThemeEscape(f"template {template!r} is a link to a file outside the theme "
+                                      f"folder {folder}")
+                contents = real.read_text(encoding=self.encoding)
+                mtime = os.path.getmtime(real)
+
+                def uptodate(filename=filename, real=real, mtime=mtime) -> bool:
+                    try:  # a link pointed elsewhere is a new template: load (and check) it again
+                        return Path(filename).resolve() == real and os.path.getmtime(real) == mtime
+                    except OSError:
+                        return False
+
+                return contents, os.path.normpath(filename), uptodate
+            raise jinja2.TemplateNotFound(template)
+
+    return ThemeSandbox, ThemeLoader
 
 
 _environments: dict[tuple[str | None, str], object] = {}  # per process: one environment per theme
@@ -184,9 +315,15 @@ def render_template(env, name: str, context: dict) -> str:
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename or exc.name or name
         raise TemplateError(f"{where}:{exc.lineno}: template syntax error: {exc.message}") from None
+    except jinja2.exceptions.SecurityError as exc:  # the sandbox or the loader refused; nothing was run or read
+        raise TemplateError(f"{_template_location(exc, env, name)}: the theme tried to reach something it may "
+                            f"not: {str(exc.message or exc).rstrip('.')} (themes run in a sandbox: no Python "
+                            "internals, no files outside the theme folders, no changes to the data they are "
+                            "given)") from None
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{_template_location(exc, env, name)}: {exc.message or exc}") from None
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError, RecursionError) as exc:
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError, RecursionError,
+            OverflowError) as exc:  # OverflowError: the sandbox's range() refuses huge ranges
         # A template doing something impossible with a value (iterating a number, say).
         raise TemplateError(f"{_template_location(exc, env, name)}: {type(exc).__name__}: {exc}") from None
 

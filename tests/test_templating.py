@@ -44,3 +44,10 @@ def test_a_missing_template_names_the_template_that_asked_for_it(tmp_path, bigsc
     assert str(caught.value).startswith(f"{tmp_path / 'report.md.j2'}:2: template 'parts/nope.md.j2' not found in ")
     with pytest.raises(TemplateError, match="^template 'no-such-template.j2' not found in "):
         render_template(make_environment(), "no-such-template.j2", {})
+
+
+def test_every_theme_runs_in_the_immutable_sandbox(tmp_path):
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    assert isinstance(make_environment(), ImmutableSandboxedEnvironment)  # the default theme too
+    assert isinstance(make_environment(tmp_path), ImmutableSandboxedEnvironment)

@@ -3,16 +3,21 @@
 As with pandoc's --reference-doc: templates/reference.docx (made by
 scripts/make_reference_docx.py), a reference.docx in a --templates folder, or
 --reference-docx FILE. Styles the writer needs and a reference lacks come from the default.
+A reference's links to files outside it (an attached template, linked images, frames) are
+dropped with a warning: a report opens nothing but itself.
 """
 
 from __future__ import annotations
 
+import logging
 import zipfile
 from pathlib import Path
 
 from ...errors import TemplateError
 from ...templating import default_theme_folder, template_folders
 from .ooxml import child
+
+LOGGER = logging.getLogger("dossier.docx")
 
 REFERENCE = "reference.docx"
 HEADINGS = {"h1": "Title", "h2": "Heading 1", "h3": "Heading 2", "h4": "Heading 3", "h5": "Heading 4",
@@ -38,6 +43,10 @@ def reference_path(env, options) -> Path | tuple[str, bytes]:
     folders = template_folders(env)
     for folder in folders:
         if (folder / REFERENCE).is_file():
+            # A theme is read from its own folder only: a link out of it is refused, as for templates.
+            if not (folder / REFERENCE).resolve().is_relative_to(folder.resolve()):
+                raise TemplateError(f"reference document {folder / REFERENCE} is a link to a file outside the "
+                                    f"theme folder {folder} (name the file with --reference-docx instead)")
             return folder / REFERENCE
     raise TemplateError(f"reference document {REFERENCE!r} not found in {', '.join(map(str, folders))} "
                         "(make the default one with scripts/make_reference_docx.py)")
@@ -64,7 +73,82 @@ def open_reference(path: Path | tuple[str, bytes]):
     for element in list(body):
         if element is not section:
             body.remove(element)
+    drop_external_relationships(document, str(path))
     return document
+
+
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+# Elements that mean nothing without the outside file they name: they go with their relationship.
+# The rest (a hyperlink, an image's r:link beside its r:embed) lose only the attribute.
+NAMES_AN_OUTSIDE_FILE = {"attachedTemplate", "subDoc", "altChunk", "sourceFileName", "externalData", "OLEObject"}
+# Settings that are nothing but a way to outside files go whole: a mail merge (its data source
+# comes with a connection string and a query) and a frameset (web frames show outside pages).
+WHOLE_SETTINGS = {f"{{http://schemas.openxmlformats.org/wordprocessingml/2006/main}}{name}"
+                  for name in ("mailMerge", "frameset")}
+
+
+def drop_external_relationships(document, label: str) -> None:
+    """Drop every relationship of the reference to something outside it, and the XML using it; warn once.
+
+    An attached template, a linked image, a frame or a mail-merge source would have Word fetch or
+    open that target whenever a report is opened; the report links only to what its content names.
+    """
+    package = document.part.package
+    dropped: list[str] = []
+    for source in [package, *package.iter_parts()]:  # listed first: the walk follows the rels we drop
+        external = {r_id: rel for r_id, rel in source.rels.items() if rel.is_external}
+        if not external:
+            continue
+        used = _drop_references(source, set(external))
+        for r_id, rel in external.items():
+            source.rels.pop(r_id)
+            # The body's own links went with the body; anything else still pointed outside.
+            if r_id in used or source is not document.part:
+                where = getattr(source, "partname", "/_rels/.rels").lstrip("/")
+                entry = f"{rel.reltype.rsplit('/', 1)[-1]} {_shorten(rel.target_ref)} ({where})"
+                if entry not in dropped:
+                    dropped.append(entry)
+    if dropped:
+        LOGGER.warning("reference document %s: dropped %d link(s) to files outside it, which Word would fetch "
+                       "or open with every report: %s", label, len(dropped), "; ".join(dropped))
+
+
+def _drop_references(part, r_ids: set[str]) -> set[str]:
+    """Remove what in the part's XML refers to `r_ids`; return the ids that were referred to."""
+    from docx.opc.part import XmlPart
+    from lxml import etree
+
+    if isinstance(part, XmlPart):
+        root = part.element
+    elif hasattr(part, "blob") and part.blob.lstrip()[:1] == b"<":  # a part python-docx keeps as bytes
+        try:
+            root = etree.fromstring(part.blob, etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError:
+            return set()
+    else:
+        return set()  # the package itself: its relationships are named by no XML
+    used: set[str] = set()
+    doomed = []
+    for element in root.iter(etree.Element):
+        for attribute, value in list(element.attrib.items()):
+            if attribute.startswith(R) and value in r_ids:
+                used.add(value)
+                if etree.QName(element).localname in NAMES_AN_OUTSIDE_FILE:
+                    doomed.append(element)
+                else:
+                    del element.attrib[attribute]
+                doomed.extend(list(element.iterancestors(*WHOLE_SETTINGS))[-1:])  # the outermost
+    for element in doomed:
+        if element.getparent() is not None:
+            element.getparent().remove(element)
+    if used and not isinstance(part, XmlPart):
+        # python-docx has no setter for a byte part's content.
+        part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return used
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def ensure_styles(document) -> None:
