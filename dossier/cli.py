@@ -223,6 +223,11 @@ class _executor:
             from .errors import EnvironmentProblem
 
             raise EnvironmentProblem(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
+        # The client logs each failed attempt to reach a scheduler that went away, with a traceback; the
+        # build itself reports that, in one line, when the work is cancelled.
+        self.client_logger = logging.getLogger("distributed.client")
+        self.client_level = self.client_logger.level
+        self.client_logger.setLevel(logging.CRITICAL)
         return self.client.get_executor()
 
     def __exit__(self, *exc_info):
@@ -234,6 +239,7 @@ class _executor:
                 self.client.close()
             finally:
                 logging.disable(logging.NOTSET)
+                self.client_logger.setLevel(self.client_level)
 
 
 if __name__ == "__main__":

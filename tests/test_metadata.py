@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from dossier.document import Document
+from dossier.errors import VerificationError
 from dossier.formats import FORMATS
 from dossier.verify import check_output, check_outputs
 
@@ -66,3 +67,45 @@ def test_check_output_checks_metadata_unless_told_not_to(bigscience, bigscience_
     assert check_output(Document(bigscience), "docx", "x", edited, with_metadata=False).ok
     check = check_output(Document(bigscience), "docx", "x", edited)
     assert check.metadata == (("language", "en", "de"),)
+
+
+# --- Markdown whose front matter cannot be read ---------------------------------------------------------
+
+
+def with_front_matter(data: bytes, front: bytes) -> bytes:
+    _old, body = data.split(b"\n---\n", 1)
+    return b"---\n" + front + b"\n---\n" + body
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda md: with_front_matter(md, b"- a list\n- of things"), "its front matter is a list, not a mapping of fields"),
+    (lambda md: with_front_matter(md, b"just words"), "its front matter is text, not a mapping of fields"),
+    (lambda md: with_front_matter(md, b'title: "unclosed\nlang: en'),
+     "its front matter is not valid YAML (found unexpected end of stream, line 3, column 9)"),
+    (lambda md: md.replace(b"title:", b"title: [unclosed", 1),
+     "its front matter is not valid YAML (expected ',' or ']', but got ':', line 3, column 12)"),
+    (lambda md: with_front_matter(md, b"title: [a, b]"), "its front matter's title is a list, not text"),
+    (lambda md: with_front_matter(md, b"keywords: [[a], b]"), "its front matter's keywords is a list, not text"),
+    (lambda md: b"\xff\xfe" + md, "it is not UTF-8 text (byte 0xff at offset 0)"),
+    (lambda md: md.replace("€".encode(), b"\xff", 1), None),  # in the body: read_text says so
+])
+def test_unreadable_markdown_is_a_verification_error(aurora, aurora_outputs, change, reason):
+    data = change(aurora_outputs["md"])
+    if reason is None:
+        reason = f"it is not UTF-8 text (byte 0xff at offset {data.index(bytes([0xFF]))})"
+    message = f"cannot be read as Markdown: {reason}"
+    with pytest.raises(VerificationError) as caught:
+        FORMATS["md"].writer().read_metadata(data) if "front matter" in reason else FORMATS["md"].writer().read_text(data)
+    assert caught.value.message == message and caught.value.exit_code == 6
+    [check] = check_outputs(Document(aurora), {"md": ("x.md", data)})
+    assert check.describe() == f"x.md: {message}"
+
+
+def test_an_alias_bomb_in_the_front_matter_is_refused_quickly(aurora_outputs):
+    # Nine levels of ten aliases: 10^9 items if anything expanded or printed them.
+    levels = [b"a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    levels += [b"a%d: &a%d [%s]" % (i, i, b", ".join([b"*a%d" % (i - 1)] * 10)) for i in range(1, 10)]
+    data = with_front_matter(aurora_outputs["md"], b"\n".join(levels) + b"\ntitle: *a9")
+    with pytest.raises(VerificationError) as caught:
+        FORMATS["md"].writer().read_metadata(data)
+    assert caught.value.message == "cannot be read as Markdown: its front matter's title is a list, not text"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dossier.document import Document
 from dossier.formats import FORMATS
 from dossier.templating import make_environment
-from dossier.verify import check_output, contains, normalise
+from dossier.verify import OutputCheck, check_output, contains, normalise, normalise_with_origins, occurrences
 from helpers import render
 
 
@@ -99,3 +101,68 @@ def test_a_line_break_never_joins_two_letters_or_digits():
 def test_a_real_hyphen_at_a_line_end_is_kept():
     text = normalise("alpha\u2010beta\u2010\r\ngamma", keep_lines=True)
     assert contains(text, normalise("alpha\u2010beta\u2010gamma"), wraps=True)
+
+
+# --- places: where a fact is in an output's text, to look at how it is drawn ---------------------------
+
+PIECES = st.one_of(
+    st.characters(max_codepoint=0x2FFF, blacklist_categories=("Cs",)),
+    st.sampled_from(["\ufffe", "\u00ad", "\u00ad\r\n", "\r\n", "\x05", "\u200b", "\u200f", "ﬁ", "\u00a0", "“", "’",
+                     "–", "e\u0301", "\u2028", "\x85", "\t", "  ", "\u1100\u1161", "\u3000", "½", "Å"]))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(PIECES, max_size=30).map("".join))
+def test_normalise_with_origins_is_normalise_keeping_positions(text):
+    normal, origins = normalise_with_origins(text)
+    assert normal == normalise(text, keep_lines=True)
+    assert len(origins) == len(normal)
+    assert [origin for char, origin in zip(normal, origins) if char in " \n"] == [-1] * (normal.count(" ") +
+                                                                                           normal.count("\n"))
+    kept = [origin for origin in origins if origin != -1]
+    assert kept == sorted(kept) and all(0 <= origin < len(text) for origin in kept)
+
+
+def test_each_character_points_at_the_one_it_comes_from():
+    text = "Total:\r\n176\u00a0bil\u00adlion “ﬁne”\x05 e\u0301t\u00e9"
+    normal, origins = normalise_with_origins(text)
+    assert normal == 'Total:\n176 billion "fine" ét\u00e9'
+    assert [text[origin] if origin >= 0 else None for origin in origins] == [
+        "T", "o", "t", "a", "l", ":", None, "1", "7", "6", None, "b", "i", "l", "l", "i", "o", "n", None,
+        "“", "ﬁ", "ﬁ", "n", "e", "”", None, "e", "t", "\u00e9"]
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(["4", "6", " ", "\n", "-", "a", "中", "文", "/", "."]), max_size=14).map("".join),
+       value=st.lists(st.sampled_from(["4", "6", " ", "-", "a", "中", "文", "/"]), min_size=1, max_size=5).map("".join))
+def test_occurrences_are_where_contains_finds_a_value(text, value):
+    value = value.strip() or "4"
+    for wraps in (False, True):
+        found = occurrences(text, value, wraps)
+        assert bool(found) == contains(text, value, wraps)
+        for start, end in found:
+            assert contains(text[start:end], value, wraps)
+
+
+def test_occurrences_include_wrapped_ones():
+    text = normalise("in 46 languages; 4\r\n6 is not; 46\r\nlanguages and 46 lan-\r\nguages", keep_lines=True)
+    assert [text[start:end] for start, end in occurrences(text, "46 languages", wraps=True)] == [
+        "46 languages", "46\nlanguages"]
+    assert [text[start:end] for start, end in occurrences(text, "46 languages")] == ["46 languages"]
+
+
+def test_a_check_lists_what_a_reader_sees_wrong_after_the_facts():
+    check = OutputCheck("docx", "x.docx", 3, (("budget", "€3.5 million"),), (("title", "A", "B"),),
+                        ("hidden text in 1 run: '€3.5 million' (marked hidden)",), hidden=("budget",))
+    assert not check.ok
+    assert check.describe() == ("x.docx: missing 1 of 3 facts: budget ('€3.5 million') [only in hidden text]; "
+                                "metadata title: expected 'A', found 'B'; "
+                                "hidden text in 1 run: '€3.5 million' (marked hidden)")
+    assert not OutputCheck("pdf", "x.pdf", 3, (), (), ("2 pages; a fact sheet is one page",)).ok
+    assert OutputCheck("pdf", "x.pdf", 3, ()).ok
+
+
+def test_every_missing_fact_hidden_is_said_once():
+    check = OutputCheck("docx", "x.docx", 2, (("a", "1"), ("b", "2")), hidden=("a", "b"))
+    assert check.describe() == "x.docx: missing 2 of 2 facts, each only in hidden text: a ('1'); b ('2')"
+

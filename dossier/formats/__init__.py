@@ -8,7 +8,8 @@ reads it back. Heavy libraries are imported inside a writer's functions, never a
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -30,6 +31,27 @@ class RenderOptions:
     reference_docx: Path | tuple[str, bytes] | None = None
 
 
+def _nowhere(text: str) -> Sequence[Sequence[int]]:
+    return ()
+
+
+@dataclass
+class Reading:
+    """What a reader noticed while reading a finished file back for verification, besides its text.
+
+    The verifier passes one to `read_text` with `locate`: given the text read, it names the places
+    (indices into that text) whose characters must be visibly drawn. The reader fills in the rest.
+    """
+
+    locate: Callable[[str], Sequence[Sequence[int]]] = _nowhere
+    # What a reader sees wrong with the file whatever the facts: "2 pages; a fact sheet is one page".
+    problems: list[str] = field(default_factory=list)
+    # The text with what a reader does not see put back (hidden Word runs), to say why a fact is missing.
+    hidden_text: str = ""
+    # The indices of located characters that are in the text but not visibly drawn (a PDF's text layer).
+    undrawn: set[int] = field(default_factory=set)
+
+
 @runtime_checkable
 class Writer(Protocol):
     """The contract every format module satisfies."""
@@ -37,11 +59,15 @@ class Writer(Protocol):
     def render(self, document: "Document", options: RenderOptions) -> bytes:
         """The finished file's bytes: the same bytes for the same Document and options."""
 
-    def read_text(self, data: bytes) -> str:
-        """The text a reader of the finished file sees, block by block on lines of their own."""
+    def read_text(self, data: bytes, reading: Reading | None = None) -> str:
+        """The text a reader of the finished file sees, block by block on lines of their own.
+
+        With `reading`, also note there what a reader sees wrong besides the text. Data that cannot
+        be read as this format raises VerificationError('cannot be read as …: why').
+        """
 
     def read_metadata(self, data: bytes) -> dict[str, str]:
-        """The file's document metadata, in the keys of Document.metadata."""
+        """The file's document metadata, in the keys of Document.metadata (VerificationError as read_text)."""
 
 
 @dataclass(frozen=True)

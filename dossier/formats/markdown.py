@@ -10,9 +10,10 @@ def render(document, options) -> bytes:
     return document.report.encode("utf-8")
 
 
-def read_text(data: bytes) -> str:
-    """What a reader of the rendered Markdown sees: the body rendered, then reduced to text."""
-    _front, body = split_front_matter(data.decode("utf-8"))
+def read_text(data: bytes, reading=None) -> str:
+    """What a reader of the rendered Markdown sees: the body rendered, then reduced to text (nothing in
+    Markdown is hidden, so a `formats.Reading` has nothing to note)."""
+    _front, body = split_front_matter(_decode(data))
     return html_to_text(to_html(body))
 
 
@@ -20,14 +21,60 @@ def read_metadata(data: bytes) -> dict[str, str]:
     """The front matter's metadata, in the keys of Document.metadata."""
     import yaml
 
-    front, _body = split_front_matter(data.decode("utf-8"))
-    meta = yaml.safe_load(front) or {} if front else {}
+    front, _body = split_front_matter(_decode(data))
+    try:
+        meta = yaml.safe_load(front) if front else None
+    except yaml.YAMLError as exc:
+        raise _unreadable(f"its front matter is not valid YAML ({_yaml_problem(exc)})") from None
+    except RecursionError:
+        raise _unreadable("its front matter is nested too deeply to read") from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise _unreadable(f"its front matter is {_kind(meta)}, not a mapping of fields")
     keywords = meta.get("keywords") or []
+    if isinstance(keywords, list):
+        keywords = ", ".join(_scalar(keyword, "keywords") for keyword in keywords)
     return {
-        "title": str(meta.get("title", "")),
-        "subject": str(meta.get("description", "")),
-        "author": str(meta.get("author", "")),
-        "keywords": ", ".join(map(str, keywords)) if isinstance(keywords, list) else str(keywords),
-        "language": str(meta.get("lang", "")),
-        "created": str(meta.get("date", "")),
+        "title": _scalar(meta.get("title", ""), "title"),
+        "subject": _scalar(meta.get("description", ""), "description"),
+        "author": _scalar(meta.get("author", ""), "author"),
+        "keywords": _scalar(keywords, "keywords"),
+        "language": _scalar(meta.get("lang", ""), "lang"),
+        "created": _scalar(meta.get("date", ""), "date"),
     }
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _unreadable(f"it is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+
+
+def _scalar(value, field: str) -> str:
+    """A front-matter field as text; a list or mapping there is not one (and str() of a YAML alias bomb
+    would never end)."""
+    if isinstance(value, (list, dict, set)):
+        raise _unreadable(f"its front matter's {field} is {_kind(value)}, not text")
+    return str(value)
+
+
+def _kind(value) -> str:
+    return {list: "a list", dict: "a mapping", set: "a set", str: "text", bool: "true or false",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _yaml_problem(exc) -> str:
+    """One line from a PyYAML error: what is wrong, and where in the file (the front matter starts on line 2)."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return problem
+    return f"{problem}, line {mark.line + 2}, column {mark.column + 1}"
+
+
+def _unreadable(reason: str):
+    from ..errors import VerificationError
+
+    return VerificationError(f"cannot be read as Markdown: {reason}")
