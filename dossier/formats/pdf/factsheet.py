@@ -167,8 +167,13 @@ def _set_metadata(document, metadata: dict[str, str]) -> None:
 
 
 def _write_pdf(document) -> tuple[bytes, list[int]]:
-    """The PDF bytes, and the code points WeasyPrint drew as .notdef (no installed font has them)."""
-    with _missing_glyphs() as missing:
+    """The PDF bytes, and the code points WeasyPrint drew as .notdef (no installed font has them).
+
+    The text is drawn with a true text layer (textlayer.py): copied out, it is the text as written.
+    """
+    from .textlayer import true_text
+
+    with _missing_glyphs() as missing, true_text():
         data = document.write_pdf(pdf_variant=PDF_VARIANT)
     return data, sorted(set(missing))
 
