@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -12,8 +16,9 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import ContentError
-from .markup import one_line
+from .markup import allowed_address, escape_specials, forbidden_links, one_line
 from .model import (
+    MAX_CONTENT_BYTES,
     NOT_IN_DOCUMENTS,
     WORD_PROPERTY_LIMIT,
     Block,
@@ -25,11 +30,23 @@ from .model import (
     Source,
     parse_as_of,
 )
-from .references import REFERENCE, fact_texts, node_name, parse, references, topological_order
+from .references import (
+    REFERENCE,
+    fact_texts,
+    node_name,
+    parse,
+    references,
+    resolve_ledger,
+    substitute,
+    topological_order,
+)
 
-MAX_BYTES = 1_000_000  # a profile is a few kB; anything this large is a mistake or an attack
+MAX_BYTES = MAX_CONTENT_BYTES  # a profile is a few kB; anything this large is a mistake or an attack
 MAX_ALIAS_REPORTS = 10  # an alias bomb would otherwise print one line per alias
 MAX_EXPANDED = 20_000  # characters a field may reach once its fact references are replaced
+MAX_EXPANDED_TOTAL = 1_000_000  # characters all fields together may reach: many fields naming one big fact
+MAX_DEPTH = 64  # lists and mappings inside each other; a profile needs fewer than 10
+MAX_SHOWN = 80  # characters of an address quoted in a message
 
 # Only plain YAML types; a Python tag or any custom tag is refused, never constructed.
 _SCALAR_TAGS = {
@@ -147,8 +164,10 @@ def load_profile(path: str | Path, *, strict: bool = False, warn=None, data: byt
     """Read, validate and type one content file.
 
     Arguments:
-        path: the YAML file (named in every message).
-        data: the file's bytes, when the caller has read them already (a batch worker).
+        path: the YAML file (named in every message). It must be a regular file of at most
+            MAX_BYTES, and a symbolic link may not lead out of its folder.
+        data: the file's bytes, when the caller has read them already (a batch worker); the
+            rule on symbolic links still holds for `path`.
         strict: treat warnings (unknown keys) as errors.
         warn: called with each warning line; warnings are dropped when None.
 
@@ -176,7 +195,10 @@ def load_profile(path: str | Path, *, strict: bool = False, warn=None, data: byt
     _check_schema(data, problems, warnings, where, key_marks)
     if not problems:
         _check_references(data, problems, where)
+        references_resolve = not problems
         _check_values(data, problems, where)
+        _check_text(data, problems, where)
+        _check_links(data, problems, where, references_resolve)
     if strict:
         problems.extend(w + " (an error under --strict)" for w in warnings)
     elif warn:
@@ -189,18 +211,8 @@ def load_profile(path: str | Path, *, strict: bool = False, warn=None, data: byt
 
 def _read_yaml(path: Path, raw: bytes | None, shown: str, problems: list[str], marks: dict, key_marks: dict,
                where):
+    raw = _read_source(path, raw, shown, problems)
     if raw is None:
-        try:
-            size = path.stat().st_size
-            if size > MAX_BYTES:
-                problems.append(f"{shown}:1:1: (file): file is {size:,} bytes; the limit is {MAX_BYTES:,}")
-                return None
-            raw = path.read_bytes()
-        except OSError as exc:
-            problems.append(f"{shown}:1:1: (file): cannot read: {exc.strerror or exc}")
-            return None
-    if len(raw) > MAX_BYTES:
-        problems.append(f"{shown}:1:1: (file): file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
         return None
     try:
         text = raw.decode("utf-8")
@@ -209,8 +221,14 @@ def _read_yaml(path: Path, raw: bytes | None, shown: str, problems: list[str], m
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         problems.append(f"{shown}:{line}:{column}: (file): not UTF-8 text (byte 0x{raw[exc.start]:02x})")
         return None
-    loader = _Composer(text)
+    loader = None
     try:
+        too_deep, aliases = _scan_events(text)
+        if too_deep:
+            problems.append(f"{shown}:{too_deep.line}:{too_deep.column}: (file): lists and mappings nested more "
+                            f"than {MAX_DEPTH} levels deep; a profile needs fewer than 10")
+            return None
+        loader = _Composer(text)
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -227,21 +245,114 @@ def _read_yaml(path: Path, raw: bytes | None, shown: str, problems: list[str], m
         problems.append(f"{shown}:1:1: (file): YAML error: {exc}")
         return None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         problems.append(f"{shown}:1:1: (file): the file is empty; expected a profile mapping")
         return None
     builder = _Builder(loader, problems, where, marks, key_marks)
     data = builder.build(node)
     if builder.alias_paths:
-        _report_aliases(text, builder.alias_paths, problems, where)
+        _report_aliases(aliases, builder.alias_paths, problems, where)
     return data
 
 
-def _report_aliases(text: str, paths: list[tuple], problems: list[str], where) -> None:
+_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+               (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def _read_source(path: Path, raw: bytes | None, shown: str, problems: list[str]) -> bytes | None:
+    """The content file's bytes (`raw` when the caller read them), or None with the problem recorded.
+
+    Nothing is read that is not a regular file of at most MAX_BYTES inside its own folder: a
+    link out of the folder could show another file's text in messages, a pipe or a device
+    could block or never end, and a huge file is refused from its size on disk.
+    """
+    if path.is_symlink() and _points_outside_its_folder(path):
+        problems.append(f"{shown}:1:1: (file): is a symbolic link to a file outside "
+                        f"{os.path.join(str(path.parent), '')}; copy the file in instead")
+        return None
+    if raw is None:
+        try:
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
+                problems.append(f"{shown}:1:1: (file): is {_file_kind(info.st_mode)}, not a regular file; "
+                                "expected a YAML file")
+                return None
+            if info.st_size > MAX_BYTES:
+                problems.append(f"{shown}:1:1: (file): file is {info.st_size:,} bytes; the limit is {MAX_BYTES:,}")
+                return None
+            # Non-blocking: had the file been swapped for a pipe since stat(), opening it would wait forever.
+            descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+            with open(descriptor, "rb") as file:
+                mode = os.fstat(file.fileno()).st_mode
+                if not stat.S_ISREG(mode):
+                    problems.append(f"{shown}:1:1: (file): is {_file_kind(mode)}, not a regular file; "
+                                    "expected a YAML file")
+                    return None
+                raw = file.read(MAX_BYTES + 1)  # a file growing as we read stops here
+        except OSError as exc:
+            problems.append(f"{shown}:1:1: (file): cannot read: {exc.strerror or exc}")
+            return None
+        if len(raw) > MAX_BYTES:
+            problems.append(f"{shown}:1:1: (file): file is more than {MAX_BYTES:,} bytes; the limit is {MAX_BYTES:,}")
+            return None
+    if len(raw) > MAX_BYTES:
+        problems.append(f"{shown}:1:1: (file): file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
+        return None
+    return raw
+
+
+def _points_outside_its_folder(link: Path) -> bool:
+    folder = os.path.realpath(link.parent)
+    target = os.path.realpath(link)  # the whole chain of links followed, even to nothing
+    return os.path.commonpath([folder, target]) != folder
+
+
+def _file_kind(mode: int) -> str:
+    return next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
+
+
+def _scan_events(text: str) -> tuple[Mark | None, list]:
+    """(where nesting first passes MAX_DEPTH or None, the alias events), from the parser's events.
+
+    Runs before composing: the composer, our builder and the schema check all recurse, so a
+    deeply nested file must be refused before them. The events come one at a time and the
+    scan stops at the limit, so a file of 100,000 '[' costs no more than one of 65.
+    """
+    try:
+        return _depth_and_aliases(text, _BaseLoader)
+    except yaml.MarkedYAMLError as exc:
+        # libyaml refuses 1,000 levels itself, having looked ahead past ours on a line of "[[[[…":
+        # the text before its complaint still passes our limit, and says where.
+        if "nesting depth" not in str(exc.problem) or exc.problem_mark is None:
+            raise
+        try:
+            too_deep, aliases = _depth_and_aliases(text[:exc.problem_mark.index], _BaseLoader)
+        except yaml.YAMLError:
+            too_deep = None
+        if too_deep is None:
+            raise exc from None
+        return too_deep, aliases
+
+
+def _depth_and_aliases(text: str, loader) -> tuple[Mark | None, list]:
+    depth, aliases = 0, []
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return Mark(event.start_mark.line + 1, event.start_mark.column + 1), aliases
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases.append(event)
+    return None, aliases
+
+
+def _report_aliases(events: list, paths: list[tuple], problems: list[str], where) -> None:
     # Composed nodes keep the anchor's mark, not the alias's: the parse events have it.
     # Both the builder's visits and the events follow document order, so they pair up.
-    events = [e for e in yaml.parse(text, Loader=_BaseLoader) if isinstance(e, yaml.AliasEvent)]
     for path, event in list(zip(paths, events))[:MAX_ALIAS_REPORTS]:
         mark = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
         problems.append(where(path, f"YAML alias *{event.anchor} is not supported; write the value out", mark))
@@ -418,17 +529,23 @@ def _check_references(data: dict, problems: list[str], where) -> None:
 
 
 def _check_expansion(nodes: dict, order: list, fields: list, problems: list[str], where) -> None:
-    """References may nest, but no field may grow past MAX_EXPANDED characters ("reference bombs")."""
+    """References may nest, but no field may grow past MAX_EXPANDED characters ("reference bombs"),
+    nor all fields together past MAX_EXPANDED_TOTAL (thousands of small fields naming one big fact)."""
     sizes: dict = {}
     for node in order:
         text = nodes[node]
         sizes[node] = len(REFERENCE.sub("", text)) + sum(sizes[ref] for ref in references(text))
+    total = 0
     for path, text in fields:
         size = len(REFERENCE.sub("", text)) + sum(sizes[ref] for ref in references(text))
         if size > MAX_EXPANDED:
             problems.append(where(path, f"expands to {size:,} characters once fact references are replaced; "
                                         f"the limit is {MAX_EXPANDED:,}"))
             return
+        total += size
+    if total > MAX_EXPANDED_TOTAL:
+        problems.append(where((), f"the text of all fields expands to {total:,} characters once fact references "
+                                  f"are replaced; the limit is {MAX_EXPANDED_TOTAL:,}", Mark(1, 1)))
 
 
 def _check_values(data: dict, problems: list[str], where) -> None:
@@ -449,6 +566,88 @@ def _check_values(data: dict, problems: list[str], where) -> None:
             problems.append(where(path, f"too long for document metadata: {len(text)} characters "
                                         f"(with the publisher's name, or all keywords together); "
                                         f"Word's limit is {WORD_PROPERTY_LIMIT}"))
+
+
+# Characters that draw nothing: the Hangul fillers are letters by category, blank by design.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+# Embeddings, overrides and isolates: they reorder the text around them without being seen.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(char: str) -> bool:
+    """Whether a character draws something by itself: letters, digits, punctuation, symbols.
+
+    Format characters (U+200B, U+00AD, U+FEFF, U+2060, joiners), spaces, controls and
+    combining marks (which need a letter to sit on) do not.
+    """
+    return unicodedata.category(char)[0] in "LNPS" and char not in _BLANK_LETTERS
+
+
+def _text_fields(data: dict):
+    """Yield (key path, text) for every field a reader is meant to read: plain text and prose."""
+    yield ("name",), data["name"]
+    for i, keyword in enumerate(data.get("keywords", ())):
+        yield ("keywords", i), keyword
+    for key in ("name", "tagline"):
+        if key in data["publisher"]:
+            yield ("publisher", key), data["publisher"][key]
+    for fact_id, fact in data["facts"].items():
+        yield ("facts", fact_id, "label"), fact["label"]
+    for s, section in enumerate(data["sections"]):
+        yield ("sections", s, "title"), section["title"]
+        for b, block in enumerate(section["blocks"]):
+            if isinstance(block, dict):
+                (kind, items), = block.items()
+                for i, item in enumerate(items):
+                    if isinstance(item, dict):
+                        yield ("sections", s, "blocks", b, kind, i, "name"), item["name"]
+    for i, source in enumerate(data.get("sources", ())):
+        yield ("sources", i, "title"), source["title"]
+    yield from _prose_fields(data)
+
+
+def _check_text(data: dict, problems: list[str], where) -> None:
+    """What a reader cannot see: a field of invisible characters only, a fact reordered by bidi controls."""
+    for path, text in _text_fields(data):
+        if not any(map(_visible, text)):
+            shown = list(dict.fromkeys(f"U+{ord(c):04X}" for c in text if not c.isspace()))
+            listed = ", ".join(shown[:4]) + (", ..." if len(shown) > 4 else "")
+            problems.append(where(path, f"expected visible text, got only invisible characters ({listed})"))
+        elif path[0] == "facts" and path[2] != "label":  # a value or a form (forms end up in values)
+            # Fact values are verified in every output. Other format characters are dropped before
+            # comparing; U+FE0F, a combining mark, is kept and comes back from every output as written.
+            match = _BIDI_CONTROLS.search(text)
+            if match:
+                char = match.group()
+                problems.append(where(path, (
+                    f"contains U+{ord(char):04X} ({unicodedata.name(char).lower()}, at character "
+                    f"{match.start() + 1}), a bidirectional control: it reorders the text around it invisibly, "
+                    "so no output could be verified to show the value as written; remove it")))
+
+
+def _check_links(data: dict, problems: list[str], where, references_resolve: bool) -> None:
+    """Links in prose point only at http(s):, mailto: or #anchors, and prose holds no images, in every output.
+
+    Prose is read as it will be rendered, fact references replaced: `[x]([[f]])` links to f's value.
+    """
+    ledger = resolve_ledger(data["facts"]) if references_resolve else None
+    for path, text in _prose_fields(data):
+        if path[0] == "facts":  # fact values and forms are plain text: their Markdown is escaped
+            continue
+        if ledger is not None:
+            text = substitute(text, ledger, escape_specials)
+        elif len(text) > MAX_EXPANDED:  # already refused; not worth reading for links
+            continue
+        for kind, address in forbidden_links(text):
+            shown = address if len(address) <= MAX_SHOWN else address[:MAX_SHOWN - 3] + "..."
+            if kind == "image":
+                problems.append(where(path, f"images are not supported in prose (an image at {shown!r})"))
+            elif address.startswith("<") and address.endswith(">") and allowed_address(address[1:-1]):
+                problems.append(where(path, f"link to {shown!r} is not allowed: write the address without "
+                                            "angle brackets"))
+            else:
+                problems.append(where(path, f"link to {shown!r} is not allowed: links may point to http(s):, "
+                                            "mailto: or #anchors only"))
 
 
 def _one_line_strings(value):

@@ -358,3 +358,18 @@ def test_a_machine_without_fonts_is_one_clear_line(tmp_path):
     assert (result.returncode, result.stderr) == (
         7, "error: no fonts are installed (fontconfig knows none); install fonts: "
            "apt-get install fonts-dejavu-core fonts-noto-core\n")
+
+
+@pytest.mark.parametrize("prose, address", [
+    ("Run [this](javascript:alert(1)).", "link to 'javascript:alert(1)'"),
+    ("Read [the file](file:///etc/passwd).", "link to 'file:///etc/passwd'"),
+    ("Open [this](data:text/html,<b>hi</b>).", "link to 'data:text/html,<b>hi</b>'"),
+    ("Hello ![](https://tracker.example/pixel.gif)",
+     "images are not supported in prose (an image at 'https://tracker.example/pixel.gif')"),
+])
+def test_links_that_no_output_may_carry_are_refused_before_the_markdown_is_written(tmp_path, capsys, prose, address):
+    # The fact sheet and the Word report drop such links; the .md would pass them on to pandoc as live links.
+    path = aurora_with(tmp_path, lambda d: d["sections"][0]["blocks"].insert(0, prose))
+    code, err = run(capsys, path, "--out", tmp_path / "out", "--format", "md")
+    assert code == 3 and ": sections[0].blocks[0]: " + address in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "aurora").exists()

@@ -61,7 +61,7 @@ def test_minimal_profile_loads(write_yaml):
     profile = load_profile(write_yaml(MINIMAL))
     assert profile.facts["size"].value == "12 units"
     assert profile.date.isoformat() == "2025-01-01"
-    assert profile.as_of_display == "January 2025"
+    assert profile.as_of == "2025-01"  # how it reads is i18n's business (format_as_of)
 
 
 def test_wrong_type_names_line_column_and_key_path(write_yaml):
@@ -158,3 +158,68 @@ def test_slug_that_would_leave_the_output_folder(write_yaml):
 def test_key_figures_must_name_known_facts(write_yaml):
     path = write_yaml(MINIMAL.replace("key_figures: [size, staff, city]", "key_figures: [size, staff, nope]"))
     assert errors_of(path) == [f"{path}:20:28: key_figures[2]: unknown fact 'nope' (known: size, staff, city)"]
+
+
+# ------------------------------------------------------------ links and images in prose
+
+
+LINK_RULE = "is not allowed: links may point to http(s):, mailto: or #anchors only"
+
+
+def test_links_in_prose_point_only_at_http_mailto_or_anchors(write_yaml):
+    text = (MINIMAL.replace("A demo subject with [[size]].", "See [the code](javascript:alert(1)) of [[size]].")
+            .replace("      - It began in [[city]].", "      - It began in [[city]].\n"
+                     "      - list:\n"
+                     "          - '[a file](file:///etc/passwd) and [a page](data:text/html,hi)'\n"
+                     "          - '[fine](https://example.org), [also](mailto:a@example.org), [too](#story)'"))
+    path = write_yaml(text)
+    assert errors_of(path) == [
+        f"{path}:3:14: description: link to 'javascript:alert(1)' {LINK_RULE}",
+        f"{path}:26:13: sections[0].blocks[1].list[0]: link to 'file:///etc/passwd' {LINK_RULE}",
+        f"{path}:26:13: sections[0].blocks[1].list[0]: link to 'data:text/html,hi' {LINK_RULE}",
+    ]
+
+
+def test_images_in_prose_are_refused_naming_the_address(write_yaml):
+    path = write_yaml(MINIMAL.replace("lead: The lead.", "lead: Hello ![](https://tracker.example/p.gif?id=42)"))
+    assert errors_of(path) == [
+        f"{path}:4:7: lead: images are not supported in prose (an image at 'https://tracker.example/p.gif?id=42')"]
+
+
+def test_a_long_address_is_shortened(write_yaml):
+    path = write_yaml(MINIMAL.replace("lead: The lead.", "lead: '[x](data:text/html;base64," + "A" * 300 + ")'"))
+    [problem] = errors_of(path)
+    assert problem == f"{path}:4:7: lead: link to 'data:text/html;base64,{'A' * 55}...' {LINK_RULE}"
+
+
+def test_an_address_in_angle_brackets_gets_a_hint(write_yaml):
+    path = write_yaml(MINIMAL.replace("lead: The lead.", "lead: '[x](<https://example.org>)'"))
+    assert errors_of(path) == [
+        f"{path}:4:7: lead: link to '<https://example.org>' is not allowed: write the address without angle brackets"]
+
+
+def test_prose_is_checked_with_its_fact_references_replaced(write_yaml):
+    text = MINIMAL.replace("lead: The lead.", "lead: '[Visit]([[site]])'").replace(
+        "at_a_glance:", "  site:\n    label: Site\n    value: 'javascript:alert(1)'\nat_a_glance:")
+    path = write_yaml(text)
+    assert errors_of(path) == [f"{path}:4:7: lead: link to 'javascript:alert(1)' {LINK_RULE}"]
+    path = write_yaml(text.replace("'javascript:alert(1)'", "https://example.org/demo"))
+    assert load_profile(path).lead == "[Visit]([[site]])"
+
+
+def test_fact_values_are_plain_text_so_link_syntax_in_them_is_just_text(write_yaml):
+    path = write_yaml(MINIMAL.replace("value: Oslo", "value: '[Oslo](javascript:alert(1))'"))
+    assert load_profile(path).facts["city"].value == "[Oslo](javascript:alert(1))"
+
+
+def test_entries_role_and_text_are_prose_too(write_yaml):
+    path = write_yaml(MINIMAL.replace("      - It began in [[city]].", (
+        "      - people:\n"
+        "          - name: Ada\n"
+        "            role: '[Chair](file:///etc/passwd)'\n"
+        "            text: '![me](https://example.org/me.png)'")))
+    assert errors_of(path) == [
+        f"{path}:26:19: sections[0].blocks[0].people[0].role: link to 'file:///etc/passwd' {LINK_RULE}",
+        (f"{path}:27:19: sections[0].blocks[0].people[0].text: images are not supported in prose "
+         "(an image at 'https://example.org/me.png')"),
+    ]

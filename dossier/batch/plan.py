@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,6 +85,8 @@ def find_profiles(paths) -> list[Path]:
             found.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
         elif path.is_file():
             found.append(path)
+        elif path.exists():  # a pipe or a device (or a link to one): reading it might never end
+            raise UsageError(f"{path}: is not a regular file or a folder of *.yaml")
         else:
             raise UsageError(f"{path}: no such file or folder")
     if not found:
@@ -130,12 +133,18 @@ def plan(source: Path, base: dict[str, bytes], manifest: "Manifest", force: bool
     paper size rebuilds fact sheets alone. A profile with nothing to build gets a 'skipped' result.
     """
     try:
-        size = source.stat().st_size
-        if size > MAX_BYTES:  # refused from its size on disk: a huge file is never read
+        info = source.stat()
+        refusal = None
+        if not stat.S_ISREG(info.st_mode):  # a pipe or /dev/zero named as content would never end
+            refusal = f"{source}:1:1: (file): is not a regular file; expected a YAML file"
+        elif info.st_size > MAX_BYTES:  # refused from its size on disk: a huge file is never read
+            refusal = f"{source}:1:1: (file): file is {info.st_size:,} bytes; the limit is {MAX_BYTES:,}"
+        if refusal:
             result = ProfileResult(str(source))
-            fail(result, ContentError([f"{source}:1:1: (file): file is {size:,} bytes; the limit is {MAX_BYTES:,}"]))
+            fail(result, ContentError([refusal]))
             return None, None, (), result
-        content = source.read_bytes()
+        with open(source, "rb") as stream:
+            content = stream.read(MAX_BYTES + 1)  # load_profile refuses it if it grew past the limit
     except OSError as exc:
         result = ProfileResult(str(source))
         fail(result, EnvironmentProblem(f"{source}: cannot read: {exc.strerror or exc}"))

@@ -54,7 +54,7 @@ def render_profile(source: str, content: bytes, config: BuildConfig) -> WorkerRe
         with collect_warnings(warnings):
             profile = load_profile(source, strict=config.strict, data=content,
                                    warn=logging.getLogger("dossier").warning)
-            document = Document(profile, environment_for(config.theme))
+            document = Document(profile, environment_for(config.theme), strict=config.strict)
             options = RenderOptions(paper=config.paper, strict=config.strict, reference_docx=config.reference_docx)
             files = {fmt: (output_name(fmt, profile.slug), FORMATS[fmt].writer().render(document, options))
                      for fmt in config.formats}
@@ -143,6 +143,7 @@ def _on_own_pool(units, workers: int, warn):
         while queue:
             pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
             running: dict = {}
+            processes: dict = {}  # our own references: the broken pool may drop its own before we look
             broken = False
             try:
                 while (queue or running) and not broken:
@@ -150,6 +151,7 @@ def _on_own_pool(units, workers: int, warn):
                         unit = queue.popleft()
                         index, task, unit_config = unit
                         running[pool.submit(_render_unit, markers, str(task[0]), task[1], unit_config)] = unit
+                        processes.update(getattr(pool, "_processes", None) or {})
                     done, _pending = cf.wait(running, return_when=cf.FIRST_COMPLETED)
                     for future in done:
                         unit = running.pop(future)
@@ -163,15 +165,16 @@ def _on_own_pool(units, workers: int, warn):
                             result = _result_of(future)
                         yield unit, result
                 if broken:
-                    killed, unattributed = _killed_units(pool, markers)
+                    killed, unattributed = _killed_units(processes, markers)
                     for message in unattributed:
                         warn(message)
                     for future, unit in running.items():
                         if future.done() and not future.cancelled() and not future.exception():
                             yield unit, future.result()
                             continue
-                        breaks[unit[0], unit[2].formats] += 1
                         how = killed.get(str(unit[1][0]))
+                        if not killed:  # no worker to blame: each unit in flight is a suspect
+                            breaks[unit[0], unit[2].formats] += 1
                         if how or breaks[unit[0], unit[2].formats] >= MAX_BREAKS:
                             yield unit, WorkerResult(
                                 error=f"{unit[1][0]}: {how or 'a worker process died while rendering it'}; "
@@ -179,7 +182,7 @@ def _on_own_pool(units, workers: int, warn):
                         else:
                             queue.appendleft(unit)
             finally:
-                _stop(pool, kill=broken or bool(running))
+                _stop(pool, processes, kill=broken or bool(running))
 
 
 def _render_unit(markers: str, source: str, content: bytes, config: BuildConfig) -> WorkerResult:
@@ -194,11 +197,11 @@ def _render_unit(markers: str, source: str, content: bytes, config: BuildConfig)
             os.unlink(note)
 
 
-def _killed_units(pool, markers: str) -> tuple[dict[str, str], list[str]]:
+def _killed_units(processes: dict, markers: str) -> tuple[dict[str, str], list[str]]:
     """How the workers that died on their own (not stopped by the broken pool) died:
     ({source it was rendering: how}, [how, for those that were between two units])."""
     rendering, between = {}, []
-    for pid, process in list((getattr(pool, "_processes", None) or {}).items()):
+    for pid, process in list(processes.items()):
         code = process.exitcode
         if code is None or code == -signal.SIGTERM:  # alive, or stopped by the broken pool itself
             continue
@@ -215,9 +218,9 @@ def _killed_units(pool, markers: str) -> tuple[dict[str, str], list[str]]:
     return rendering, between
 
 
-def _stop(pool, kill: bool) -> None:
+def _stop(pool, known: dict, kill: bool) -> None:
     """Shut a pool down; with `kill`, end its workers at once instead of waiting for their work."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
+    processes = list({**known, **(getattr(pool, "_processes", None) or {})}.values())
     if kill:
         for process in processes:
             with contextlib.suppress(Exception):

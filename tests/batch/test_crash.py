@@ -19,8 +19,8 @@ import pytest
 
 from dossier import batch
 from dossier.batch import run
-from dossier.errors import EnvironmentProblem
-from helpers import ROOT, make_profiles
+from dossier.errors import EnvironmentProblem, UsageError
+from helpers import AURORA, ROOT, make_profiles
 
 DEADLINE = 60  # seconds: every wait here is bounded
 
@@ -153,13 +153,13 @@ def test_a_worker_killed_from_outside_never_hangs_the_build(many, tmp_path):
     os.kill(children(build.pid)[0], signal.SIGKILL)
     stdout, stderr = build.communicate(timeout=DEADLINE)
     assert "Traceback" not in stderr
-    # Killed while rendering, its profile is reported; killed between two, the work goes on.
+    # Killed while rendering, its profile is reported; killed between two, the work goes on (with a
+    # warning when work was in flight).
     if build.returncode == 1:
         assert "killed by SIGKILL (likely out of memory); nothing of it was written" in stderr
         assert stdout.splitlines()[-1].startswith("built 5, skipped 0, failed 1")
-    else:
+    else:  # between two profiles: its work was done again, or there was none left to do
         assert build.returncode == 0 and stdout.splitlines()[-1].startswith("built 6, skipped 0, failed 0")
-        assert "between two profiles; the work in flight was done again" in stderr
     assert all(r.ok for r in batch.build([many], out=out, formats=("pdf",), jobs=2))
     assert_consistent(out)
 
@@ -248,3 +248,17 @@ def test_killed_at_random_moments_the_next_build_recovers(many, tmp_path, seed):
     results = batch.build([many], out=out, formats=("pdf", "md"), jobs=2)
     assert all(r.ok for r in results), [r.error for r in results if not r.ok]
     assert_consistent(out)
+
+
+def test_content_that_is_not_a_regular_file_is_refused_without_reading(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "zero.yaml").symlink_to("/dev/zero")  # reading it would never end
+    os.mkfifo(content / "pipe.yaml")  # nor would reading this
+    for name in ("zero.yaml", "pipe.yaml"):
+        with pytest.raises(UsageError) as caught:
+            batch.build([content / name], out=tmp_path / "out", formats=("md",), jobs=1)
+        assert str(caught.value) == f"{content / name}: is not a regular file or a folder of *.yaml"
+    (content / "real.yaml").write_text(AURORA.read_text())
+    [result] = batch.build([content], out=tmp_path / "out", formats=("md",), jobs=1)  # a folder scan skips them
+    assert result.status == "built"
