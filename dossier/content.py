@@ -411,8 +411,9 @@ def _describe(error):
     path = tuple(error.absolute_path)
     value = error.instance
     kind = error.validator
-    if "propertyNames" in error.relative_schema_path:  # a fact id: reported at the id itself
-        yield path + (value,), f"invalid fact id {value!r}: expected lower_snake_case starting with a letter", False, True
+    if "propertyNames" in error.relative_schema_path:  # a fact id or label key: reported at the key itself
+        what = "label key" if path[:1] == ("labels",) else "fact id"
+        yield path + (value,), f"invalid {what} {value!r}: expected lower_snake_case starting with a letter", False, True
         return
     if kind == "oneOf":
         # A block is a paragraph or a one-key mapping: report against the likeliest branch.
@@ -699,4 +700,5 @@ def _to_profile(data: dict, path: Path) -> Profile:
         key_figures=tuple(data["key_figures"]),
         sections=tuple(sections),
         sources=tuple(Source(s["title"], s["url"]) for s in data.get("sources", ())),
+        labels=data.get("labels", {}),
     )

@@ -6,13 +6,18 @@ AST), so nothing about a profile is worked out twice and the outputs cannot disa
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import cached_property
 
-from . import markup
+from . import i18n, markup
 from ._meta import GENERATOR
+from .errors import TemplateError
+from .i18n import Words, words_for
 from .model import WORD_PROPERTY_LIMIT, Profile
 from .references import resolve_ledger, substitute
+
+LOGGER = logging.getLogger("dossier.words")
 
 REPORT_TEMPLATE = "report.md.j2"  # the long-form report, as Markdown: the .md and the Word report
 
@@ -24,9 +29,10 @@ class Document:
     else); the template `context` and the rendered `report` when first asked for.
     """
 
-    def __init__(self, profile: Profile, env=None):
+    def __init__(self, profile: Profile, env=None, *, strict: bool = False):
         self.profile = profile
         self.env = env  # the theme's Jinja environment; None when only verifying
+        self.strict = strict  # a word the theme lacks in the profile's language is then an error
         self.ledger = resolve_ledger(profile.facts)
         # Every fact's value as plain text, references resolved: the ledger verification checks.
         self.facts: dict[str, str] = {fact_id: self.ledger[(fact_id, None)] for fact_id in profile.facts}
@@ -57,6 +63,26 @@ class Document:
         return None if text is None else substitute(text, self.ledger, markup.escape_specials)
 
     @cached_property
+    def words(self) -> Words:
+        """Every word the theme prints, in the profile's language (see i18n.py)."""
+        from .templating import template_folders
+
+        if self.env is None:
+            raise RuntimeError("this Document has no theme: it can be verified against, not rendered")
+        words, warnings = words_for(self.profile.language, template_folders(self.env), dict(self.profile.labels))
+        label = str(self.profile.source)
+        if warnings and self.strict:
+            raise TemplateError("\n".join(f"{label}: {warning} (an error under --strict)" for warning in warnings))
+        for warning in warnings:
+            LOGGER.warning("%s: %s", label, warning)
+        return words
+
+    @property
+    def direction(self) -> str:
+        """'rtl' or 'ltr': the whole document's direction, from the profile's language."""
+        return i18n.direction(self.profile.language)
+
+    @cached_property
     def context(self) -> dict:
         """What every template gets. Prose stays inline Markdown; templates pick the filter."""
         profile, prose = self.profile, self.prose
@@ -78,8 +104,10 @@ class Document:
             "metadata": self.metadata,
             "lead": prose(profile.lead),
             "language": profile.language,
+            "direction": self.direction,
+            "words": self.words.as_dict(),
             "as_of": profile.as_of,
-            "as_of_display": profile.as_of_display,
+            "as_of_display": i18n.format_as_of(profile.as_of, profile.language),
             "date": profile.date.isoformat(),
             "keywords": list(profile.keywords),
             "publisher": {"name": publisher.name, "tagline": publisher.tagline,

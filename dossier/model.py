@@ -24,10 +24,6 @@ def parse_as_of(text: str) -> dt.date:
     return dt.date(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July",
-          "August", "September", "October", "November", "December")
-
-
 @dataclass(frozen=True)
 class Fact:
     id: str
@@ -94,18 +90,13 @@ class Profile:
     key_figures: tuple[str, ...]
     sections: tuple[Section, ...]
     sources: tuple[Source, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)  # the theme's words, overridden for this profile
 
     def __post_init__(self):
         object.__setattr__(self, "facts", MappingProxyType(dict(self.facts)))
+        object.__setattr__(self, "labels", MappingProxyType(dict(self.labels)))
 
     @property
     def date(self) -> dt.date:
         """The profile's date; a month-precision as_of maps to the first of that month."""
         return parse_as_of(self.as_of)
-
-    @property
-    def as_of_display(self) -> str:
-        """As a reader sees it: 'April 2026' or '15 September 2025'."""
-        parts = self.as_of.split("-")
-        month_year = f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
-        return f"{int(parts[2])} {month_year}" if len(parts) > 2 else month_year

@@ -22,9 +22,9 @@ def test_each_profile_renders_its_report_once_for_every_output(tmp_path, monkeyp
     built = collections.Counter()
     real_init = Document.__init__
 
-    def counting_init(self, profile, env=None):
+    def counting_init(self, profile, env=None, **options):
         built[profile.slug] += 1
-        real_init(self, profile, env)
+        real_init(self, profile, env, **options)
 
     monkeypatch.setattr(Document, "__init__", counting_init)
     [result] = batch.build([AURORA], out=tmp_path / "out", jobs=1)

@@ -1,6 +1,7 @@
 """The Word report: the Document's report on a reference document's styles, for editors to keep working on.
 
-reference.py opens the reference document and supplies its styles, body.py writes the
+reference.py opens the reference document and supplies its styles, language.py sets its
+languages, script fonts and direction, body.py writes the
 report's blocks, ooxml.py builds the raw WordprocessingML python-docx has no API for,
 package.py sets properties and writes a reproducible zip, reader.py reads it back.
 """
@@ -16,15 +17,22 @@ def render(document, options) -> bytes:
 
     from ...markup import to_html
     from .body import write_body
+    from .language import mark_right_to_left, set_language
     from .package import add_header_and_footer, save, set_properties
-    from .reference import ensure_styles, open_reference, reference_path, set_language
+    from .reference import ensure_styles, open_reference, reference_path
 
     root = lxml.html.fragment_fromstring(to_html(document.report_body), create_parent="div")
     word = open_reference(reference_path(document.env, options))
     ensure_styles(word)
-    set_language(word, document.profile.language)
-    write_body(word, root)
-    add_header_and_footer(word, document.profile.name)
+    rtl = document.direction == "rtl"
+    set_language(word, document.profile.language, rtl)
+    write_body(word, root, document.words["contents"])
+    add_header_and_footer(word, document.profile.name, document.words["page_x_of_y"])
+    if rtl:
+        section = word.sections[0]
+        mark_right_to_left(word.element.body)
+        for part in (section.header._element, section.footer._element):
+            mark_right_to_left(part, paragraphs=True)
     set_properties(word, document)
     return save(word)
 

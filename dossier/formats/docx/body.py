@@ -16,14 +16,13 @@ from .reference import CELL_STYLE, HEADINGS, STYLES_USED, TABLE_STYLE, TOC_STYLE
 
 TOC_LEVELS = {"h2": 1, "h3": 2}  # the contents list Heading 1 and Heading 2, as TOC \o "1-2" does
 TOC_INSTRUCTION = ' TOC \\o "1-2" \\h \\z \\u '
-CONTENTS_TITLE = "Contents"
 LABEL_COLUMN = 0.3  # a two-column table is label + value: the label column narrow
 TWIPS_PER_EMU = 1 / 635
 
 
-def write_body(document, root) -> None:
+def write_body(document, root, contents_title: str) -> None:
     """Write the report's HTML blocks (`root`, an lxml element) into the python-docx document."""
-    _BodyWriter(document, _outline(root)).write(root)
+    _BodyWriter(document, _outline(root), contents_title).write(root)
 
 
 @dataclass(frozen=True)
@@ -66,8 +65,9 @@ def _bookmark_name(slug: str, taken: set[str]) -> str:
 class _BodyWriter:
     """Walks the report's HTML blocks and writes styled paragraphs, lists, tables and the contents."""
 
-    def __init__(self, document, outline: list[_Entry]):
+    def __init__(self, document, outline: list[_Entry], contents_title: str):
         self.document = document
+        self.contents_title = contents_title
         self.outline = outline
         self.headings_written = 0
         self.anchors = {entry.anchor: entry.bookmark for entry in outline}
@@ -122,7 +122,7 @@ class _BodyWriter:
         rebuild them. Entries carry no page numbers: pages are only known to the program
         that lays the document out (Word adds them when it updates the field).
         """
-        self.paragraph("TOC Heading", CONTENTS_TITLE)
+        self.paragraph("TOC Heading", self.contents_title)
         paragraphs = []
         for entry in self.outline:
             paragraph = self.paragraph(TOC_STYLES[entry.level])

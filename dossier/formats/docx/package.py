@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 
 from ..._meta import GENERATOR
@@ -12,8 +13,9 @@ from .ooxml import field
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: no build time in the file
 
 
-def add_header_and_footer(document, title: str) -> None:
-    """The title in the header, "Page X of Y" in the footer, unless the reference has its own."""
+def add_header_and_footer(document, title: str, page_phrase: str) -> None:
+    """The title in the header, "Page X of Y" (in the document's words) in the footer, unless the
+    reference has its own. `page_phrase` holds {page} and {pages}, where the fields go."""
     section = document.sections[0]
     if section.header.is_linked_to_previous:  # no header of the reference's own
         section.header.is_linked_to_previous = False
@@ -25,10 +27,13 @@ def add_header_and_footer(document, title: str) -> None:
         paragraph = section.footer.paragraphs[0]
         paragraph.style = document.styles["Footer"]
         # Stored results "1" until a reader lays the pages out; Word and LibreOffice both update these.
-        paragraph.add_run("Page ")
-        field(paragraph, " PAGE ", "1")
-        paragraph.add_run(" of ")
-        field(paragraph, " NUMPAGES ", "1")
+        for part in re.split(r"(\{page\}|\{pages\})", page_phrase):
+            if part == "{page}":
+                field(paragraph, " PAGE ", "1")
+            elif part == "{pages}":
+                field(paragraph, " NUMPAGES ", "1")
+            elif part:
+                paragraph.add_run(part)
 
 
 def set_properties(document, source) -> None:
@@ -42,7 +47,7 @@ def set_properties(document, source) -> None:
     props.last_modified_by = metadata["author"]
     props.keywords = metadata["keywords"]
     props.comments = source.attribution
-    props.category = "Profile"
+    props.category = source.words["document_kind"]
     props.language = metadata["language"]
     props.created = stamp
     props.modified = stamp

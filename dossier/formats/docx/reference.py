@@ -15,7 +15,6 @@ from pathlib import Path
 
 from ...errors import TemplateError
 from ...templating import default_theme_folder, template_folders
-from .ooxml import child
 
 LOGGER = logging.getLogger("dossier.docx")
 
@@ -224,18 +223,3 @@ def numbering_root(document):
                              parse_xml(f"<w:numbering {nsdecls('w')}/>"), document.part.package)
         document.part.relate_to(part, RT.NUMBERING)
         return part.element
-
-
-def set_language(document, language: str) -> None:
-    """Tag every run with the content's language once, in the document defaults (and Normal, if it says)."""
-    from docx.enum.style import WD_STYLE_TYPE
-    from docx.oxml.ns import qn
-
-    styles = document.styles.element
-    defaults = child(styles, "w:docDefaults", index=0)
-    run_defaults = child(child(defaults, "w:rPrDefault", index=0), "w:rPr")
-    child(run_defaults, "w:lang", before=("w:eastAsianLayout", "w:specVanish", "w:oMath")).set(qn("w:val"), language)
-    normal = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
-    normal_lang = normal.element.find(f"{qn('w:rPr')}/{qn('w:lang')}") if normal is not None else None
-    if normal_lang is not None:
-        normal_lang.set(qn("w:val"), language)

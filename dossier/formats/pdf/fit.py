@@ -92,7 +92,7 @@ def spilled_blocks(document) -> dict[str, list[str]]:
     shown: set[str] = set()
     for name, box, column in _named_boxes(first):
         shown.add(name)
-        if box.border_box_y() + box.border_height() > bottom:
+        if _lowest_point(box) > bottom:
             problems.setdefault(name, "cut off at the foot of the page")
         elif column is not None and _too_wide(box, column):
             problems.setdefault(name, "too wide for its column")
@@ -109,6 +109,21 @@ def spilled_blocks(document) -> dict[str, list[str]]:
     for name, reason in problems.items():
         by_reason.setdefault(reason, []).append(name)
     return by_reason
+
+
+def _lowest_point(box) -> float:
+    """Where a box's content ends for a reader: a line at its baseline, an image at its border.
+
+    A line box is as tall as its tallest font's ascent and descent, and the Arabic, Thai and
+    Indic fonts are tall: a last line whose descent reaches a little into the page margin is
+    still read whole. Containers end where their lines and images do, so they are not judged.
+    """
+    boxes = _boxes()
+    if isinstance(box, boxes.LineBox):
+        return box.position_y + getattr(box, "baseline", box.height)
+    if isinstance(box, boxes.ReplacedBox):
+        return box.border_box_y() + box.border_height()
+    return float("-inf")
 
 
 def _named_boxes(box, name=None, column=None):

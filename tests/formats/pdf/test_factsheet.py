@@ -173,15 +173,16 @@ def test_at_a_glance_reads_entry_by_entry(bigscience, bigscience_outputs):
     # Two columns: every label is followed by its own value, in the content's order.
     text = normalise(pdf.read_text(bigscience_outputs["pdf"]))
     glance = text[text.find("AT A GLANCE"):text.find("FLAGSHIP OUTPUTS BLOOM. Released")]
-    values = Document(bigscience).context["at_a_glance"]
-    entries = [f"{fact['label'].upper()} {normalise(fact['value'])}" for fact in values]
+    values = Document(bigscience).facts
+    entries = [f"{bigscience.facts[i].label.upper()} {normalise(values[i])}" for i in bigscience.at_a_glance]
     assert glance == "AT A GLANCE " + " ".join(entries) + " "
 
 
 # -- The template ----------------------------------------------------------------------------------
 
 def render_html(profile, env, size=9.0, paper="a4") -> str:
-    return render_template(env, factsheet.TEMPLATE, {**factsheet.template_context(Document(profile), paper), "font_size": size})
+    return render_template(env, factsheet.TEMPLATE, {**factsheet.template_context(Document(profile, env), paper),
+                                                     "font_size": size})
 
 
 def test_inline_markdown_becomes_styled_text(aurora, env):

@@ -1,0 +1,170 @@
+"""Words and dates in the profile's language: the theme's message catalogues, with fallback, and Babel (CLDR).
+
+Every word the theme prints comes from `messages/<tag>.yaml` in the theme folders: a
+user theme's file is read before the default theme's, and a tag falls back to its
+parents and then to English (`fr-CA` → `fr` → `en`). A profile's `labels:` override any
+word. Dates, digits and the writing direction come from CLDR through Babel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import TemplateError
+
+BASE_LANGUAGE = "en"
+MESSAGES = "messages"  # the catalogues' folder inside a theme
+
+
+def fallback_chain(tag: str) -> list[str]:
+    """'fr-CA' → ['fr-CA', 'fr', 'en']; 'zh-Hant-TW' → ['zh-Hant-TW', 'zh-Hant', 'zh', 'en']."""
+    parts = tag.replace("_", "-").split("-")
+    chain = ["-".join(parts[:end]) for end in range(len(parts), 0, -1)]
+    return list(dict.fromkeys(chain + [BASE_LANGUAGE]))
+
+
+@dataclass(frozen=True)
+class Words:
+    """The theme's words in one language: `words["summary"]`, `words.format("as_of", date=…)`."""
+
+    language: str
+    entries: dict
+    sources: dict  # key → the catalogue (or "labels") it came from, for messages
+
+    def __getitem__(self, key: str):
+        return self.entries[key]
+
+    def format(self, key: str, **values) -> str:
+        return str(self.entries[key]).format(**values)
+
+    def as_dict(self) -> dict:
+        return dict(self.entries)
+
+
+def words_for(language: str, folders: list[Path], labels: dict[str, str] | None = None) -> tuple[Words, list[str]]:
+    """The words for `language` from the catalogues in `folders` (first folder wins), then `labels`.
+
+    Returns the words and the warnings: each word with no translation in the language
+    (named by key and language), and each label that names no word.
+    """
+    chain = fallback_chain(language)
+    catalogues = [(tag, folder) for tag in reversed(chain) for folder in reversed(folders)]
+    entries: dict = {}
+    sources: dict = {}
+    found_any = False
+    for tag, folder in catalogues:  # least specific first: later ones override
+        for key, value in _catalogue(folder / MESSAGES / f"{tag}.yaml").items():
+            entries[key] = value
+            sources[key] = tag
+        found_any = found_any or (tag != BASE_LANGUAGE and (folder / MESSAGES / f"{tag}.yaml").is_file())
+    warnings: list[str] = []
+    if not entries:
+        raise TemplateError(f"no message catalogue {MESSAGES}/{BASE_LANGUAGE}.yaml in the theme folders "
+                            f"({', '.join(map(str, folders))})")
+    base = chain[-2] if len(chain) > 1 else BASE_LANGUAGE  # the language itself, without region or script
+    if base != BASE_LANGUAGE:
+        if not found_any:
+            warnings.append(f"no message catalogue for language {language!r} ({MESSAGES}/{chain[0]}.yaml); "
+                            "the theme's words are printed in English")
+        else:
+            untranslated = [key for key, tag in sources.items() if tag == BASE_LANGUAGE]
+            for key in untranslated:
+                warnings.append(f"no {language!r} translation of the theme's word {key!r} "
+                                f"({MESSAGES}/{chain[0]}.yaml or a parent); English used: {entries[key]!r}")
+    for key, text in (labels or {}).items():
+        if key not in entries:
+            warnings.append(f"labels.{key}: the theme has no word {key!r} (known: {', '.join(sorted(entries))})")
+            continue
+        entries[key] = [text] if isinstance(entries[key], list) and isinstance(text, str) else text
+        sources[key] = "labels"
+    return Words(language, entries, sources), warnings
+
+
+@lru_cache(maxsize=256)
+def _read_catalogue(path: str, mtime_ns: int) -> dict:
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise TemplateError(f"{path}: cannot be read as a message catalogue: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(key, str) for key in data):
+        raise TemplateError(f"{path}: a message catalogue is a mapping of words by key")
+    for key, value in data.items():
+        if not (isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))):
+            raise TemplateError(f"{path}: {key}: expected text (or a list of texts), got {type(value).__name__}")
+    return data
+
+
+def _catalogue(path: Path) -> dict:
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return {}
+    return _read_catalogue(str(path), mtime)
+
+
+# --- CLDR: locales, dates, digits, direction ---------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def locale_for(language: str):
+    """The Babel locale for a BCP 47 tag, or its nearest parent that CLDR knows; English if none."""
+    from babel import Locale, UnknownLocaleError
+
+    for tag in fallback_chain(language):
+        try:
+            return Locale.parse(tag, sep="-")
+        except (UnknownLocaleError, ValueError):
+            continue
+    return Locale.parse(BASE_LANGUAGE)
+
+
+def direction(language: str) -> str:
+    """'rtl' for languages written right to left (ar, he, fa, ur, …), else 'ltr', as CLDR says."""
+    return "rtl" if locale_for(language).character_order == "right-to-left" else "ltr"
+
+
+def format_as_of(as_of: str, language: str) -> str:
+    """'2025-09-15' → '15 septembre 2025' (fr), '2025年9月15日' (ja); '2025-09' → 'septembre 2025'."""
+    from babel.dates import format_date, format_skeleton
+
+    locale = locale_for(language)
+    parts = [int(part) for part in as_of.split("-")]
+    if len(parts) > 2:
+        text = format_date(dt.date(*parts), "long", locale=locale)
+    else:
+        text = format_skeleton("yMMMM", dt.date(parts[0], parts[1], 1), locale=locale)
+    return native_digits(text, language)
+
+
+# The zero of each decimal numbering system CLDR names as a locale's default (the rest follow it in Unicode).
+_ZEROS = {"arab": 0x0660, "arabext": 0x06F0, "beng": 0x09E6, "deva": 0x0966, "gujr": 0x0AE6, "guru": 0x0A66,
+          "khmr": 0x17E0, "knda": 0x0CE6, "laoo": 0x0ED0, "mlym": 0x0D66, "mymr": 0x1040, "orya": 0x0B66,
+          "tamldec": 0x0BE6, "telu": 0x0C66, "thai": 0x0E50, "tibt": 0x0F20}
+
+
+@lru_cache(maxsize=64)
+def _digits(language: str) -> dict[int, str] | None:
+    """ASCII digit → the locale's own digit, when CLDR gives the locale a numbering system of its own."""
+    zero = _ZEROS.get(getattr(locale_for(language), "default_numbering_system", "latn"))
+    return {ord("0") + n: chr(zero + n) for n in range(10)} if zero else None
+
+
+def native_digits(text: str, language: str) -> str:
+    """ASCII digits as the locale's own where CLDR says it uses them (Persian ۱۴۰۴, Bengali ২০২৫)."""
+    table = _digits(language)
+    return text.translate(table) if table else text
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def placeholders(text: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(text))

@@ -1,0 +1,88 @@
+"""Words and dates in the profile's language: catalogues with fallback, overrides, Babel dates and digits."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from dossier import i18n
+from dossier.errors import TemplateError
+from dossier.templating import default_theme_folder
+
+LANGUAGES = ["en", "fr", "es", "pt", "de", "it", "nl", "pl", "ru", "uk", "tr", "ar", "he", "fa", "ur", "hi", "bn",
+             "ta", "zh-Hans", "zh-Hant", "ja", "ko", "vi", "id", "sw", "yo"]
+
+
+def catalogue(tag: str) -> dict:
+    return yaml.safe_load((default_theme_folder() / "messages" / f"{tag}.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("tag", LANGUAGES)
+def test_every_shipped_language_has_every_word_with_its_placeholders(tag):
+    english, words = catalogue("en"), catalogue(tag)
+    assert list(words) == list(english)
+    for key, text in english.items():
+        if isinstance(text, str):
+            assert i18n.placeholders(words[key]) == i18n.placeholders(text), key
+    found, warnings = i18n.words_for(tag, [default_theme_folder()])
+    assert warnings == []
+
+
+def test_lookup_falls_back_by_tag():
+    assert i18n.fallback_chain("fr-CA") == ["fr-CA", "fr", "en"]
+    assert i18n.fallback_chain("zh-Hant-TW") == ["zh-Hant-TW", "zh-Hant", "zh", "en"]
+    words, warnings = i18n.words_for("fr-CA", [default_theme_folder()])
+    assert words["summary"] == catalogue("fr")["summary"] and warnings == []
+
+
+def test_a_theme_overrides_a_word_and_adds_a_language(tmp_path):
+    (tmp_path / "messages").mkdir()
+    (tmp_path / "messages" / "fr.yaml").write_text("summary: En deux mots\n", encoding="utf-8")
+    (tmp_path / "messages" / "eo.yaml").write_text("summary: Resumo\n", encoding="utf-8")
+    words, _warnings = i18n.words_for("fr", [tmp_path, default_theme_folder()])
+    assert words["summary"] == "En deux mots" and words["kicker"] == catalogue("fr")["kicker"]
+    words, warnings = i18n.words_for("eo", [tmp_path, default_theme_folder()])
+    assert words["summary"] == "Resumo" and words["kicker"] == "Fact sheet"
+    assert "no 'eo' translation of the theme's word 'kicker' (messages/eo.yaml or a parent); English used: " \
+           "'Fact sheet'" in warnings
+
+
+def test_a_language_without_a_catalogue_is_one_warning():
+    words, warnings = i18n.words_for("xh", [default_theme_folder()])
+    assert words["summary"] == "Summary"
+    assert warnings == ["no message catalogue for language 'xh' (messages/xh.yaml); the theme's words are printed "
+                        "in English"]
+
+
+def test_labels_override_any_word_and_unknown_ones_are_named():
+    words, warnings = i18n.words_for("en", [default_theme_folder()], {"summary": "In brief", "summmary": "x"})
+    assert words["summary"] == "In brief"
+    assert len(warnings) == 1 and warnings[0].startswith("labels.summmary: the theme has no word 'summmary'")
+
+
+def test_a_broken_catalogue_is_a_template_error(tmp_path):
+    (tmp_path / "messages").mkdir()
+    (tmp_path / "messages" / "fr.yaml").write_text("- a list\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"fr\.yaml: a message catalogue is a mapping of words by key"):
+        i18n.words_for("fr", [tmp_path, default_theme_folder()])
+
+
+@pytest.mark.parametrize("language, as_of, expected", [
+    ("fr", "2025-09-15", "15 septembre 2025"),
+    ("de", "2025-09-15", "15. September 2025"),
+    ("ja", "2025-09-15", "2025年9月15日"),
+    ("zh-Hant", "2025-09", "2025年9月"),
+    ("en", "2026-04", "April 2026"),
+    ("fa", "2025-09-15", "۱۵ سپتامبر ۲۰۲۵"),  # CLDR gives Persian its own digits
+    ("bn", "2025-09", "সেপ্টেম্বর ২০২৫"),
+    ("ar", "2025-09-15", "15 سبتمبر 2025"),  # and Arabic (ar) the Western ones
+    ("fr-CA", "2025-09-15", "15 septembre 2025"),
+])
+def test_dates_are_written_by_cldr(language, as_of, expected):
+    assert i18n.format_as_of(as_of, language) == expected
+
+
+@pytest.mark.parametrize("language, direction", [("ar", "rtl"), ("he", "rtl"), ("fa", "rtl"), ("ur", "rtl"),
+                                                  ("en", "ltr"), ("hi", "ltr"), ("ja", "ltr"), ("xx", "ltr")])
+def test_direction_comes_from_cldr(language, direction):
+    assert i18n.direction(language) == direction
