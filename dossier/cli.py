@@ -201,6 +201,9 @@ RUNNERS = {"build": run_build, "check": run_check, "new": run_new, "schema": run
            "config": run_config}
 
 
+QUIET_WHILE_BUILDING = ("distributed.client", "tornado.application")
+
+
 class _executor:
     """A Dask cluster's executor when an address is given; None (dossier's own) otherwise."""
 
@@ -223,11 +226,12 @@ class _executor:
             from .errors import EnvironmentProblem
 
             raise EnvironmentProblem(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
-        # The client logs each failed attempt to reach a scheduler that went away, with a traceback; the
-        # build itself reports that, in one line, when the work is cancelled.
-        self.client_logger = logging.getLogger("distributed.client")
-        self.client_level = self.client_logger.level
-        self.client_logger.setLevel(logging.CRITICAL)
+        # The client logs each failed attempt to reach a scheduler that went away, and Tornado each of its
+        # callbacks that fails then, with tracebacks; the build itself reports that, in one line, when the
+        # work is cancelled.
+        self.quieted = {name: logging.getLogger(name).level for name in QUIET_WHILE_BUILDING}
+        for name in self.quieted:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         return self.client.get_executor()
 
     def __exit__(self, *exc_info):
@@ -239,7 +243,8 @@ class _executor:
                 self.client.close()
             finally:
                 logging.disable(logging.NOTSET)
-                self.client_logger.setLevel(self.client_level)
+                for name, level in self.quieted.items():
+                    logging.getLogger(name).setLevel(level)
 
 
 if __name__ == "__main__":
