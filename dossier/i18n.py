@@ -21,10 +21,32 @@ MESSAGES = "messages"  # the catalogues' folder inside a theme
 
 
 def fallback_chain(tag: str) -> list[str]:
-    """'fr-CA' → ['fr-CA', 'fr', 'en']; 'zh-Hant-TW' → ['zh-Hant-TW', 'zh-Hant', 'zh', 'en']."""
+    """'fr-CA' → ['fr-CA', 'fr', 'en']; 'zh-Hant-TW' → ['zh-Hant-TW', 'zh-Hant', 'zh', 'en'].
+
+    A tag without a script, for a language written in several scripts, also tries the script
+    CLDR finds likely for it before the bare language: 'zh' and 'zh-CN' → zh-Hans, 'zh-TW' → zh-Hant.
+    """
     parts = tag.replace("_", "-").split("-")
     chain = ["-".join(parts[:end]) for end in range(len(parts), 0, -1)]
+    if len(parts) < 2 or len(parts[1]) != 4:  # no script subtag
+        script = _likely_script(tag)
+        if script:
+            chain.insert(len(chain) - 1, f"{parts[0]}-{script}")
     return list(dict.fromkeys(chain + [BASE_LANGUAGE]))
+
+
+@lru_cache(maxsize=64)
+def _likely_script(tag: str) -> str | None:
+    from babel.core import get_global
+
+    likely = get_global("likely_subtags")
+    parts = tag.replace("-", "_").split("_")
+    scripts = {value.split("_")[1] for key, value in likely.items()
+               if (key == parts[0] or key.startswith(parts[0] + "_")) and value.count("_") == 2}
+    if len(scripts) < 2:  # written in one script: the bare language says it all
+        return None
+    found = likely.get("_".join(parts[:2])) or likely.get(parts[0])
+    return found.split("_")[1] if found and found.count("_") == 2 else None
 
 
 @dataclass(frozen=True)
@@ -65,8 +87,7 @@ def words_for(language: str, folders: list[Path], labels: dict[str, str] | None 
     if not entries:
         raise TemplateError(f"no message catalogue {MESSAGES}/{BASE_LANGUAGE}.yaml in the theme folders "
                             f"({', '.join(map(str, folders))})")
-    base = chain[-2] if len(chain) > 1 else BASE_LANGUAGE  # the language itself, without region or script
-    if base != BASE_LANGUAGE:
+    if language.replace("_", "-").split("-")[0].lower() != BASE_LANGUAGE:  # en-GB, en-US: English words
         if not found_any:
             warnings.append(f"no message catalogue for language {language!r} ({MESSAGES}/{chain[0]}.yaml); "
                             "the theme's words are printed in English")

@@ -31,6 +31,8 @@ def test_every_shipped_language_has_every_word_with_its_placeholders(tag):
 def test_lookup_falls_back_by_tag():
     assert i18n.fallback_chain("fr-CA") == ["fr-CA", "fr", "en"]
     assert i18n.fallback_chain("zh-Hant-TW") == ["zh-Hant-TW", "zh-Hant", "zh", "en"]
+    assert i18n.fallback_chain("zh-TW") == ["zh-TW", "zh-Hant", "zh", "en"]  # the script CLDR finds likely
+    assert i18n.fallback_chain("zh") == ["zh-Hans", "zh", "en"]
     words, warnings = i18n.words_for("fr-CA", [default_theme_folder()])
     assert words["summary"] == catalogue("fr")["summary"] and warnings == []
 
@@ -45,6 +47,12 @@ def test_a_theme_overrides_a_word_and_adds_a_language(tmp_path):
     assert words["summary"] == "Resumo" and words["kicker"] == "Fact sheet"
     assert "no 'eo' translation of the theme's word 'kicker' (messages/eo.yaml or a parent); English used: " \
            "'Fact sheet'" in warnings
+
+
+@pytest.mark.parametrize("tag", ["en", "en-GB", "en-US"])
+def test_english_variants_need_no_catalogue_of_their_own(tag):
+    words, warnings = i18n.words_for(tag, [default_theme_folder()])
+    assert words["summary"] == "Summary" and warnings == []
 
 
 def test_a_language_without_a_catalogue_is_one_warning():
