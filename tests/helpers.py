@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -51,3 +53,51 @@ def make_profiles(folder, count: int):
             text.replace("slug: aurora", f"slug: p{i}").replace("name: Aurora Lab", f"name: Aurora Lab {i}"),
             encoding="utf-8")
     return folder
+
+
+# A minimal valid profile (fictional), for content tests that change one thing in it.
+MINIMAL = """\
+slug: demo
+name: Demo
+description: A demo subject with [[size]].
+lead: The lead.
+language: en
+as_of: "2025-01"
+publisher:
+  name: Example Press
+facts:
+  size:
+    label: Size
+    value: 12 units
+  staff:
+    label: Staff
+    value: "40"
+  city:
+    label: City
+    value: Oslo
+at_a_glance: [city]
+key_figures: [size, staff, city]
+sections:
+  - title: Story
+    blocks:
+      - It began in [[city]].
+"""
+
+
+def with_member(data: bytes, name: str, change) -> bytes:
+    """The package with member `name` replaced by change(its bytes); None leaves the member out."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == name:
+                content = change(content)
+            if content is not None:
+                target.writestr(item, content)
+    return out.getvalue()
+
+
+def hide_every_run(xml: bytes) -> bytes:
+    xml = re.sub(rb"<w:r><w:rPr>", b"<w:r><w:rPr><w:vanish/>", xml)
+    return re.sub(rb"<w:r>(?!<w:rPr>)", b"<w:r><w:rPr><w:vanish/></w:rPr>", xml)

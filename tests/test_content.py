@@ -8,33 +8,7 @@ import pytest
 
 from dossier.content import load_profile
 from dossier.errors import ContentError
-
-MINIMAL = """\
-slug: demo
-name: Demo
-description: A demo subject with [[size]].
-lead: The lead.
-language: en
-as_of: "2025-01"
-publisher:
-  name: Example Press
-facts:
-  size:
-    label: Size
-    value: 12 units
-  staff:
-    label: Staff
-    value: "40"
-  city:
-    label: City
-    value: Oslo
-at_a_glance: [city]
-key_figures: [size, staff, city]
-sections:
-  - title: Story
-    blocks:
-      - It began in [[city]].
-"""
+from helpers import MINIMAL
 
 
 def errors_of(path, **kwargs) -> list[str]:

@@ -16,34 +16,9 @@ from dossier.content import load_profile
 from dossier.document import Document
 from dossier.errors import ContentError
 from dossier.verify import check_outputs
-from helpers import render_all
+from helpers import MINIMAL, render_all
 
-PROFILE = """\
-slug: demo
-name: Demo
-description: A demo subject with [[size]].
-lead: The lead.
-language: en
-as_of: "2025-01"
-publisher:
-  name: Example Press
-facts:
-  size:
-    label: Size
-    value: 12 units
-  staff:
-    label: Staff
-    value: "40"
-  city:
-    label: City
-    value: Oslo
-at_a_glance: [city]
-key_figures: [size, staff, city]
-sections:
-  - title: Story
-    blocks:
-      - It began in [[city]].
-"""
+PROFILE = MINIMAL
 DEEP = "lists and mappings nested more than 64 levels deep; a profile needs fewer than 10"
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ctypes
 import io
 import random
-import re
 import zipfile
 
 import pypdfium2
@@ -16,6 +15,7 @@ import pytest
 
 from dossier.cli import main
 from dossier.templating import default_theme_folder
+from helpers import hide_every_run, with_member
 
 FILES = {"pdf": "aurora-factsheet.pdf", "docx": "aurora-report.docx", "md": "aurora.md"}
 
@@ -105,25 +105,6 @@ def test_a_theme_that_draws_facts_white_fails_the_build_and_writes_nothing(auror
 # --- the Word report ------------------------------------------------------------------------------
 
 
-def docx_member(data: bytes, name: str, change) -> bytes:
-    """The package with member `name` replaced by change(its bytes); None leaves it out."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            content = source.read(item)
-            if item.filename == name:
-                content = change(content)
-            if content is not None:
-                target.writestr(item, content)
-    return out.getvalue()
-
-
-def hide_every_run(xml: bytes) -> bytes:
-    return re.sub(rb"<w:r>(?!<w:rPr>)", b"<w:r><w:rPr><w:vanish/></w:rPr>",
-                  re.sub(rb"<w:r><w:rPr>", b"<w:r><w:rPr><w:vanish/>", xml))
-
-
 def zip_of(members: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -133,7 +114,7 @@ def zip_of(members: dict[str, bytes]) -> bytes:
 
 
 @pytest.mark.parametrize("tamper, problem", [
-    (lambda data: docx_member(data, "word/document.xml", hide_every_run),
+    (lambda data: with_member(data, "word/document.xml", hide_every_run),
      ("missing 10 of 10 facts, each only in hidden text: founded ('March 2019'); status ('Active research consortium'); "
      "director ('Zoë Ångström'); researchers ('about 240'); partners ('12'); stations ('9'); array ('Borealis-9'); "
      "flagship ('The Borealis-9 all-sky camera network'); budget ('€3.5 million'); open_data ('40 terabytes'); "
@@ -142,12 +123,12 @@ def zip_of(members: dict[str, bytes]) -> bytes:
     (lambda data: data[:len(data) // 2], "cannot be read as a Word document: it is not a zip archive"),
     (lambda data: random.Random(5).randbytes(3000), "cannot be read as a Word document: it is not a zip archive"),
     (lambda data: zip_of({"notes.txt": b"not a report"}), "cannot be read as a Word document: it has no word/document.xml"),
-    (lambda data: docx_member(data, "word/document.xml", lambda xml: None),
+    (lambda data: with_member(data, "word/document.xml", lambda xml: None),
      "cannot be read as a Word document: it has no word/document.xml"),
-    (lambda data: docx_member(data, "word/document.xml", lambda xml: b"<w:document><w:body>"),
+    (lambda data: with_member(data, "word/document.xml", lambda xml: b"<w:document><w:body>"),
      ("cannot be read as a Word document: word/document.xml is not well-formed XML (Namespace prefix w on document "
      "is not defined, line 1, column 12)")),
-    (lambda data: docx_member(data, "word/document.xml", lambda xml: bytes(60 * 1024 * 1024)),
+    (lambda data: with_member(data, "word/document.xml", lambda xml: bytes(60 * 1024 * 1024)),
      ("cannot be read as a Word document: word/document.xml would unpack to 62,914,560 bytes, more than the 50 MB "
      "allowed")),
 ], ids=["every run hidden", "truncated", "random bytes", "another zip", "no document part", "invalid XML", "zip bomb"])

@@ -89,30 +89,18 @@ def mark_right_to_left(root, paragraphs: bool = False) -> None:
     with `paragraphs`, w:bidi on each paragraph too (LibreOffice does not apply the document default's
     w:bidi to headers and footers)."""
     from docx.oxml.ns import qn
-    from docx.oxml.parser import OxmlElement
 
+    # child() returns the element when it is there and makes it, in schema order, when it is not.
     if paragraphs:
         for paragraph in root.iter(f"{{{W_NS}}}p"):
-            properties = paragraph.find(qn("w:pPr"))
-            if properties is None:
-                properties = OxmlElement("w:pPr")
-                paragraph.insert(0, properties)
-            if properties.find(qn("w:bidi")) is None:
-                child(properties, "w:bidi", before=_AFTER_BIDI)
-
+            child(child(paragraph, "w:pPr", index=0), "w:bidi", before=_AFTER_BIDI)
     for run in root.iter(f"{{{W_NS}}}r"):
         text = "".join(t.text or "" for t in run.iter(f"{{{W_NS}}}t"))
-        if not any(unicodedata.bidirectional(char) in ("R", "AL") for char in text):
-            continue
-        r_pr = run.find(qn("w:rPr"))
-        if r_pr is None:
-            r_pr = OxmlElement("w:rPr")
-            run.insert(0, r_pr)
-        if r_pr.find(qn("w:rtl")) is None:
-            child(r_pr, "w:rtl", before=_AFTER_RTL)
+        if any(unicodedata.bidirectional(char) in ("R", "AL") for char in text):
+            child(child(run, "w:rPr", index=0), "w:rtl", before=_AFTER_RTL)
     for table in root.iter(f"{{{W_NS}}}tbl"):
         properties = table.find(qn("w:tblPr"))
-        if properties is not None and properties.find(qn("w:bidiVisual")) is None:
+        if properties is not None:
             child(properties, "w:bidiVisual", before=("w:tblStyleRowBandSize", "w:tblStyleColBandSize", "w:tblW",
                                                        "w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders",
                                                        "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook",

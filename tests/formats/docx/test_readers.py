@@ -23,7 +23,7 @@ from dossier.errors import VerificationError
 from dossier.formats import Reading, markdown
 from dossier.formats.docx import reader
 from dossier.verify import check_output
-from helpers import BIGSCIENCE_HEADINGS
+from helpers import BIGSCIENCE_HEADINGS, hide_every_run, with_member
 
 SOFFICE = shutil.which("soffice")
 PANDOC = shutil.which("pandoc")
@@ -124,25 +124,6 @@ def test_pandoc_follows_the_contents_links_to_the_headings(bigscience_outputs):
 
 
 # --- our reader: what a reader of the file does not see ----------------------------------------------
-
-
-def with_member(data: bytes, name: str, change) -> bytes:
-    """The package with member `name` replaced by change(its bytes); None leaves the member out."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            content = source.read(item)
-            if item.filename == name:
-                content = change(content)
-            if content is not None:
-                target.writestr(item, content)
-    return out.getvalue()
-
-
-def hide_every_run(xml: bytes) -> bytes:
-    xml = re.sub(rb"<w:r><w:rPr>", b"<w:r><w:rPr><w:vanish/>", xml)
-    return re.sub(rb"<w:r>(?!<w:rPr>)", b"<w:r><w:rPr><w:vanish/></w:rPr>", xml)
 
 
 def run_properties(text: str, properties: bytes):
