@@ -15,7 +15,7 @@ it; a line of simple clusters, left to right, is drawn by WeasyPrint itself, byt
   mark), so that a base and its marks are read together.
 - ToUnicode: the glyphs of a cluster, in the order they are drawn, map to its text in logical order (one
   character each, the first glyph any characters left over, a glyph more than there are characters to
-  nothing). Where the font's ToUnicode map says otherwise for a glyph, the cluster is drawn with a
+  U+2060 WORD JOINER, an invisible character: an empty mapping would be malformed). Where the font's ToUnicode map says otherwise for a glyph, the cluster is drawn with a
   variant of the font: another Type0 font dictionary on the same embedded font program and
   descendant font, with a ToUnicode map of its own (the font program and the Identity-H encoding, which
   every reader knows, are not touched).
@@ -40,6 +40,7 @@ is installed for 70.x only, and tests/formats/pdf/test_textlayer.py says when it
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import unicodedata
@@ -49,6 +50,9 @@ LOGGER = logging.getLogger("dossier.pdf")
 
 SUPPORTED_VERSION = "70."
 LEFT_TO_RIGHT_MARK = "\u200e"
+# What a glyph beyond a cluster's characters maps to: an empty ToUnicode destination is malformed
+# (PDF/UA-1, PDFUA1-FONT-UNICODE-MAPPING-001), and the word joiner is invisible and joins nothing apart.
+NOTHING = "\u2060"
 _MARKS = ("Mn", "Mc", "Me")  # combining marks: they belong with the character before them
 _GLYPH_INFO_INTS = 5  # PangoGlyphInfo, in 32-bit integers
 
@@ -186,15 +190,15 @@ def _to_unicode_cmap(mapping: dict[int, str], compress: bool):
 # -- Drawing ----------------------------------------------------------------------------------
 
 class _Glyph:
-    __slots__ = ("code", "offset", "rise", "kerning", "x", "advance", "natural")
+    __slots__ = ("advance", "code", "kerning", "natural", "offset", "rise", "x")
 
 
 class _Cluster:
-    __slots__ = ("glyphs", "text", "marked", "prefix", "variant")
+    __slots__ = ("glyphs", "marked", "prefix", "text", "variant")
 
 
 class _Run:
-    __slots__ = ("font", "size", "clusters", "rtl", "start", "backwards")
+    __slots__ = ("backwards", "clusters", "font", "rtl", "size", "start")
 
 
 def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
@@ -407,7 +411,7 @@ def _graphemes(run) -> list[_Cluster]:
 def _encode(run, cluster) -> None:
     """Draw the cluster with a font variant whose ToUnicode map spells its text with its glyphs, in the
     order they are drawn (each glyph a character, the first one the characters left over; a glyph more
-    than there are characters maps to nothing), and mark it with an ActualText where readers would not
+    than there are characters maps to an invisible word joiner), and mark it with an ActualText where readers would not
     read it right from that map: several glyphs (readers that sort glyphs by place would read the
     characters out of order; pdfium reads a glyph that maps to nothing as its glyph id, poppler as a
     word break), or several characters in right-to-left text (readers reverse them)."""
@@ -423,7 +427,7 @@ def _encode(run, cluster) -> None:
     spare = max(len(text) - len(glyphs), 0)
     needs = {glyphs[0].code: text[:spare + 1]}
     for index, glyph in enumerate(glyphs[1:], spare + 1):
-        needs.setdefault(glyph.code, text[index:index + 1])
+        needs.setdefault(glyph.code, text[index:index + 1] or NOTHING)
     cluster.variant = _variant(run.font, needs)
     cluster.marked = bool(cluster.text) and (len(glyphs) > 1 or (run.rtl and len(cluster.text) > 1))
 
@@ -433,7 +437,7 @@ def _mark_direction_changes(runs) -> None:
     right-to-left text on the line, put a left-to-right mark (U+200E) before it: readers that put the
     line back in logical order (poppler) count neutral characters after right-to-left text in with it,
     and would read 'Requena (ستيفان)' as 'Requena ()ستيفان'."""
-    for before, after in zip(runs, runs[1:]):  # visual order
+    for before, after in itertools.pairwise(runs):  # visual order
         if not before.rtl or after.rtl or not after.clusters:
             continue
         first = after.clusters[0]
