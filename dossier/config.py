@@ -16,6 +16,7 @@ from .options import OPTIONS, Settings, resolve
 
 PROJECT_FILE = "dossier.toml"
 PYPROJECT = "pyproject.toml"
+BRAND_FOUND = "_brand.yml in the project folder"  # where a brand found without being named came from
 
 # `key = …` (or the dotted `key.sub = …`) at the start of a line, the key bare or quoted;
 # `[table]` and `[[array of tables]]` headers.
@@ -133,5 +134,12 @@ def effective_settings(command_line: dict, *, cwd: Path | None = None, strict: b
             origin = project.origin(key)
             layers.append((origin, {key: value}))
             bases[origin] = project.folder
+    if command_line.get("brand") is None and "brand" not in (project.values if project else {}):
+        # Like Quarto, a _brand.yml in the project's folder applies without being named.
+        from .brand import find_brand
+
+        found = find_brand(project.folder if project is not None else (cwd or Path.cwd()))
+        if found is not None:
+            layers.insert(0, (BRAND_FOUND, {"brand": str(found)}))
     layers.append(("command line", command_line))
     return resolve(layers, bases=bases), project

@@ -24,6 +24,7 @@ from .model import (
     Block,
     Entry,
     Fact,
+    Milestone,
     Profile,
     Publisher,
     Section,
@@ -207,6 +208,28 @@ def load_profile(path: str | Path, *, strict: bool = False, warn=None, data: byt
     if problems:
         raise ContentError(problems)
     return _to_profile(data, path)
+
+
+def read_yaml_file(path: Path):
+    """Any YAML file dossier reads besides content (a brand file), by the same rules: a regular file of
+    bounded size, no link out of its folder, plain YAML only. Returns (data, where) where
+    `where(key_path, message)` makes a 'file:line:col: key.path: message' line; ContentError if unreadable."""
+    shown = str(path)
+    problems: list[str] = []
+    marks: dict[tuple, Mark] = {}
+    key_marks: dict[tuple, Mark] = {}
+
+    def where(key_path: tuple, message: str, mark: Mark | None = None) -> str:
+        mark = mark or marks.get(key_path) or _nearest_mark(marks, key_path)
+        position = f"{mark.line}:{mark.column}" if mark else "1:1"
+        return f"{shown}:{position}: {format_path(key_path)}: {message}"
+
+    data = _read_yaml(Path(path), None, shown, problems, marks, key_marks, where)
+    if not problems:
+        _check_characters(data, (), problems, where)
+    if problems:
+        raise ContentError(problems)
+    return data, where
 
 
 def _read_yaml(path: Path, raw: bytes | None, shown: str, problems: list[str], marks: dict, key_marks: dict,
@@ -555,6 +578,7 @@ def _check_values(data: dict, problems: list[str], where) -> None:
         parse_as_of(data["as_of"])
     except ValueError as exc:
         problems.append(where(("as_of",), f"expected a real date, got {data['as_of']!r} ({exc})"))
+    _check_timeline(data, problems, where)
     publisher = data["publisher"]
     properties = {
         ("name",): data["name"],
@@ -567,6 +591,30 @@ def _check_values(data: dict, problems: list[str], where) -> None:
             problems.append(where(path, f"too long for document metadata: {len(text)} characters "
                                         f"(with the publisher's name, or all keywords together); "
                                         f"Word's limit is {WORD_PROPERTY_LIMIT}"))
+
+
+def _check_timeline(data: dict, problems: list[str], where) -> None:
+    """Each milestone's date is a real date, or names a fact whose value is one."""
+    from .i18n import parse_written_date
+
+    facts = data["facts"]
+    for i, milestone in enumerate(data.get("timeline", ())):
+        written = milestone["date"]
+        match = REFERENCE.fullmatch(written)
+        if match is None:
+            if parse_written_date(written, data["language"]) is None:
+                problems.append(where(("timeline", i, "date"), f"expected a real date, got {written!r}"))
+            continue
+        fact_id = match.group(1)
+        if fact_id not in facts:
+            problems.append(where(("timeline", i, "date"), f"unknown fact {fact_id!r} in {written!r}"))
+            continue
+        value = facts[fact_id]["value"]
+        if REFERENCE.search(value) or parse_written_date(value, data["language"]) is None:
+            problems.append(where(("timeline", i, "date"),
+                                  f"fact {fact_id!r} is not a date the timeline can place: its value "
+                                  f"{_show(value)} is not YYYY-MM-DD, nor a date written in "
+                                  f"{data['language']!r} such as 'November 17, 2022' or 'May 2021'"))
 
 
 # Characters that draw nothing: the Hangul fillers are letters by category, blank by design.
@@ -604,6 +652,8 @@ def _text_fields(data: dict):
                         yield ("sections", s, "blocks", b, kind, i, "name"), item["name"]
     for i, source in enumerate(data.get("sources", ())):
         yield ("sources", i, "title"), source["title"]
+    for i, milestone in enumerate(data.get("timeline", ())):
+        yield ("timeline", i, "label"), milestone["label"]
     yield from _prose_fields(data)
 
 
@@ -614,8 +664,8 @@ def _check_text(data: dict, problems: list[str], where) -> None:
             shown = list(dict.fromkeys(f"U+{ord(c):04X}" for c in text if not c.isspace()))
             listed = ", ".join(shown[:4]) + (", ..." if len(shown) > 4 else "")
             problems.append(where(path, f"expected visible text, got only invisible characters ({listed})"))
-        elif path[0] == "facts" and path[2] != "label":  # a value or a form (forms end up in values)
-            # Fact values are verified in every output. Other format characters are dropped before
+        elif (path[0] == "facts" and path[2] != "label") or path[0] == "timeline":
+            # Fact values (forms end up in values) and milestones are verified in every output. Other format characters are dropped before
             # comparing; U+FE0F, a combining mark, is kept and comes back from every output as written.
             match = _BIDI_CONTROLS.search(text)
             if match:
@@ -701,4 +751,5 @@ def _to_profile(data: dict, path: Path) -> Profile:
         sections=tuple(sections),
         sources=tuple(Source(s["title"], s["url"]) for s in data.get("sources", ())),
         labels=data.get("labels", {}),
+        timeline=tuple(Milestone(m["date"], m["label"]) for m in data.get("timeline", ())),
     )

@@ -9,13 +9,18 @@ from __future__ import annotations
 import logging
 import re
 from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import i18n, markup
 from ._meta import GENERATOR
 from .errors import TemplateError
 from .i18n import Words, words_for
 from .model import WORD_PROPERTY_LIMIT, Profile
-from .references import resolve_ledger, substitute
+from .references import REFERENCE, resolve_ledger, substitute
+
+if TYPE_CHECKING:
+    from .brand import Brand
 
 LOGGER = logging.getLogger("dossier.words")
 
@@ -29,13 +34,20 @@ class Document:
     else); the template `context` and the rendered `report` when first asked for.
     """
 
-    def __init__(self, profile: Profile, env=None, *, strict: bool = False):
+    def __init__(self, profile: Profile, env=None, *, strict: bool = False, brand: Brand | None = None):
         self.profile = profile
         self.env = env  # the theme's Jinja environment; None when only verifying
+        self.brand = brand  # the project's brand (brand.py), or None: the theme's own look
         self.strict = strict  # a word the theme lacks in the profile's language is then an error
         self.ledger = resolve_ledger(profile.facts)
         # Every fact's value as plain text, references resolved: the ledger verification checks.
         self.facts: dict[str, str] = {fact_id: self.ledger[(fact_id, None)] for fact_id in profile.facts}
+        self.timeline = self._timeline()
+        # What verification looks for in every output: each fact, and each milestone's date and label.
+        self.checked: dict[str, str] = dict(self.facts)
+        for number, milestone in enumerate(self.timeline):
+            self.checked[f"timeline[{number}].date"] = milestone["when"]
+            self.checked[f"timeline[{number}].label"] = milestone["label"]
         self.subject = _subject(markup.plain_text(self.prose(profile.description)))
         publisher = profile.publisher
         self.attribution = f"{publisher.name} — {publisher.tagline}" if publisher.tagline else publisher.name
@@ -49,6 +61,62 @@ class Document:
             "language": profile.language,
             "created": profile.date.isoformat(),
         }
+
+    def _timeline(self) -> list[dict[str, str]]:
+        """The milestones in date order: `date` (YYYY[-MM[-DD]]), `when` (the date as printed: a fact's
+        value as written, else the date in the profile's language) and `label`."""
+        language = self.profile.language
+        milestones = []
+        for milestone in self.profile.timeline:
+            reference = REFERENCE.fullmatch(milestone.date)
+            when = self.facts[reference.group(1)] if reference else i18n.format_as_of(milestone.date, language)
+            date = i18n.parse_written_date(when if reference else milestone.date, language)
+            milestones.append({"date": date, "when": when, "label": milestone.label})
+        return sorted(milestones, key=lambda milestone: milestone["date"])
+
+    @property
+    def timeline_picture_name(self) -> str:
+        """The timeline's picture, a file beside the Markdown and a picture in the Word report."""
+        return f"{self.profile.slug}-timeline.png"
+
+    @property
+    def picture_names(self) -> tuple[str, ...]:
+        """The file names of `pictures`, known without drawing them."""
+        return (self.timeline_picture_name,) if self.timeline else ()
+
+    @cached_property
+    def pictures(self) -> dict[str, bytes]:
+        """The pictures the report shows, by file name: the timeline band as PNG, if there is a timeline.
+        The Markdown has them written beside it; the Word report embeds them."""
+        if not self.timeline:
+            return {}
+        from .pictures import timeline_png
+
+        return {self.timeline_picture_name: timeline_png(self)}
+
+    @property
+    def logo_file_name(self) -> str | None:
+        """The brand logo's file beside the Markdown, named after the profile: '<slug>-logo.svg'."""
+        brand = self.brand
+        if brand is None or brand.logo is None:
+            return None
+        return f"{self.profile.slug}-logo{Path(brand.logo.filename).suffix.lower()}"
+
+    @property
+    def logo_alt(self) -> str:
+        """The brand logo's alternative text: the brand's own, else the theme's words with its name."""
+        brand = self.brand
+        if brand is None or brand.logo is None:
+            return ""
+        return brand.logo.alt or self.words.format("logo_alt", name=brand.name or self.profile.publisher.name)
+
+    @property
+    def timeline_alt(self) -> str:
+        """The timeline picture's alternative text: every milestone, date and label, in order."""
+        if not self.timeline:
+            return ""
+        steps = "; ".join(f"{milestone['when']}: {milestone['label']}" for milestone in self.timeline)
+        return f"{self.words['timeline']}. {steps}"
 
     @property
     def slug(self) -> str:
@@ -118,6 +186,9 @@ class Document:
             "other_facts": [f for f in facts if f["id"] not in shown_elsewhere],
             "sections": sections,
             "sources": [{"title": s.title, "url": s.url} for s in profile.sources],
+            "timeline": self.timeline,
+            "timeline_picture": {"name": self.timeline_picture_name, "alt": self.timeline_alt},
+            "logo": {"file": self.logo_file_name, "alt": self.logo_alt} if self.logo_file_name else None,
             "products": [entry for section in sections for block in section["blocks"]
                          if block["kind"] == "products" for entry in block["entries"]],
             "attribution": self.attribution,

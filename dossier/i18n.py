@@ -153,16 +153,58 @@ def direction(language: str) -> str:
 
 
 def format_as_of(as_of: str, language: str) -> str:
-    """'2025-09-15' → '15 septembre 2025' (fr), '2025年9月15日' (ja); '2025-09' → 'septembre 2025'."""
+    """'2025-09-15' → '15 septembre 2025' (fr), '2025年9月15日' (ja); '2025-09' → 'septembre 2025';
+    '2025' → '2025' (in the locale's digits)."""
     from babel.dates import format_date, format_skeleton
 
     locale = locale_for(language)
     parts = [int(part) for part in as_of.split("-")]
     if len(parts) > 2:
         text = format_date(dt.date(*parts), "long", locale=locale)
-    else:
+    elif len(parts) == 2:
         text = format_skeleton("yMMMM", dt.date(parts[0], parts[1], 1), locale=locale)
+    else:
+        text = format_skeleton("y", dt.date(parts[0], 1, 1), locale=locale)
     return native_digits(text, language)
+
+
+def parse_written_date(text: str, language: str) -> str | None:
+    """A date as a fact may hold it → 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'; None if it is not one.
+
+    Reads ISO dates, and in the profile's language (CLDR's month names, wide and abbreviated):
+    'November 17, 2022', '17 November 2022', 'November 2022', '17. November 2022', and a year alone.
+    """
+    from babel.dates import get_month_names
+
+    from .model import ISO_DATE, parse_as_of
+
+    cleaned = text.strip()
+    if ISO_DATE.match(cleaned):
+        try:
+            parse_as_of(cleaned)
+        except ValueError:
+            return None
+        return cleaned
+    locale = locale_for(language)
+    months = {}
+    for width in ("wide", "abbreviated"):
+        for context in ("format", "stand-alone"):
+            for number, name in get_month_names(width, context, locale).items():
+                months.setdefault(name.lower().rstrip("."), number)
+    words = re.findall(r"\w+", cleaned.lower())
+    numbers = [word for word in words if word.isdecimal()]
+    named = [months[word] for word in words if word in months]
+    if len(named) != 1 or not numbers or len(numbers) > 2 or len(words) != len(numbers) + 1:
+        return None
+    year = next((int(n) for n in numbers if len(n) == 4), None)
+    day = next((int(n) for n in numbers if len(n) <= 2), None)
+    if year is None or (len(numbers) == 2 and day is None):
+        return None
+    try:
+        when = dt.date(year, named[0], day or 1)
+    except ValueError:
+        return None
+    return when.isoformat() if day else when.isoformat()[:7]
 
 
 # The zero of each decimal numbering system CLDR names as a locale's default (the rest follow it in Unicode).

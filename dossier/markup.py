@@ -249,8 +249,11 @@ def _safe_links_processor(markdown, md):
             # What the text asked for, before the rewrite: `links_and_images` reports it.
             self.md.dossier_links = [("link" if e.tag == "a" else "image", e.get("href" if e.tag == "a" else "src", ""))
                                      for e in elements]
+            pictures = getattr(self.md, "dossier_pictures", frozenset())
             for element in elements:
                 if element.tag == "img":
+                    if pictures is True or element.get("src") in pictures:
+                        continue  # one of the report's own pictures (Document.pictures)
                     # Never an image from content: the PDF renderer would fetch it (a tracker, a local
                     # file). load_profile refuses them; should one get here, its alt text shows instead.
                     alt = element.get("alt", "")
@@ -265,15 +268,19 @@ def _safe_links_processor(markdown, md):
 
 
 @functools.lru_cache(maxsize=16)
-def to_html(markdown_text: str) -> str:
+def to_html(markdown_text: str, pictures: frozenset[str] | bool = frozenset()) -> str:
     """Markdown (a whole document body) → HTML.
 
-    Cached: the Word writer and the Markdown verifier convert the same report text.
+    Images stay images only if their address is one of `pictures` (the report's own, by file name),
+    or all of them if `pictures` is True (reading a finished Markdown file back); any other image
+    becomes its alt text. Cached: the Word writer and the Markdown verifier convert the same text.
     """
     md = _converter()
+    md.dossier_pictures = pictures
     try:
         return md.convert(markdown_text)
     finally:
+        md.dossier_pictures = frozenset()
         md.reset()
 
 

@@ -18,10 +18,14 @@ WORD_PROPERTY_LIMIT = 255
 NOT_IN_DOCUMENTS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
+ISO_DATE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
+
+
 def parse_as_of(text: str) -> dt.date:
-    """'2025-09-15' → that date; '2025-09' → the first of that month. ValueError if no such date."""
+    """'2025-09-15' → that date; '2025-09' → the first of that month; '2025' → its first day.
+    ValueError if no such date."""
     parts = [int(part) for part in text.split("-")]
-    return dt.date(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)
+    return dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,15 @@ class Publisher:
 
 
 @dataclass(frozen=True)
+class Milestone:
+    """One dated step of the timeline: `date` as written (YYYY, YYYY-MM, YYYY-MM-DD or a fact
+    reference such as [[release_date]]), `label` a short plain text."""
+
+    date: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Source:
     title: str
     url: str
@@ -91,6 +104,7 @@ class Profile:
     sections: tuple[Section, ...]
     sources: tuple[Source, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)  # the theme's words, overridden for this profile
+    timeline: tuple[Milestone, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "facts", MappingProxyType(dict(self.facts)))

@@ -127,6 +127,8 @@ OPTIONS: dict[str, Option] = {option.name: option for option in (
            affects=ALL, metavar="DIR"),
     Option("reference_docx", "path", None, "take the Word report's styles, page setup, header and footer "
            "from FILE (default: the theme's reference.docx)", affects=frozenset({"docx"}), metavar="FILE"),
+    Option("brand", "path", None, "a brand file in the brand.yml format (default: _brand.yml in the project "
+           "folder, if there is one): colours, fonts and logo for every output", affects=ALL, metavar="FILE"),
     Option("paper", "choice", "a4", "fact sheet paper", choices=tuple(PAPER_SIZES), affects=frozenset({"pdf"})),
     Option("jobs", "count", None, "worker processes (default: the number of cores)", short="-j", metavar="N"),
     Option("strict", "flag", False, "treat warnings (unknown keys, missing glyphs) as errors", affects=ALL,

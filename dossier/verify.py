@@ -252,7 +252,7 @@ def check_output(document: Document, fmt: str, name: str, data: bytes, *, with_m
     in its document properties. A file that cannot be read at all fails with the reader's reason."""
     spec = get_format(fmt)
     reader = spec.writer()
-    values = document.facts
+    values = document.checked
     places = _FactPlaces({fact_id: normalise(value) for fact_id, value in values.items()}, spec.wraps_lines)
     reading = Reading(locate=places)
     try:

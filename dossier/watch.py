@@ -50,7 +50,8 @@ class Targets:
 
 
 def watch_targets(settings, project) -> Targets:
-    """The content, the theme folders (with their subfolders), the reference document and the project file."""
+    """The content, the theme folders (with their subfolders), the reference document, the brand file with
+    the logo and fonts it names, and the project file."""
     folders: set[Path] = set()
     files: set[Path] = set()
     for raw in settings.content:
@@ -62,6 +63,12 @@ def watch_targets(settings, project) -> Targets:
         folders.update(sub for sub in theme.rglob("*") if sub.is_dir() and not _hidden(sub.relative_to(theme)))
     if settings.reference_docx:
         files.add(Path(settings.reference_docx).resolve())
+    if settings.brand:
+        from .brand import named_files
+
+        brand = Path(settings.brand).resolve()
+        files.add(brand)
+        files.update(named_files(brand))
     if project is not None:
         files.add(project.path.resolve())
     return Targets(frozenset(folders), frozenset(files), Path(settings.out).resolve())

@@ -17,14 +17,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BIGSCIENCE = ROOT / "content" / "bigscience.yaml"
 AURORA = FIXTURES / "aurora" / "aurora.yaml"
 # The report's section headings for BigScience, in order (the Word and Markdown readers check them).
-BIGSCIENCE_HEADINGS = ["At a glance", "Key figures", "Origins", "Mission and strategy", "Models and products",
+BIGSCIENCE_HEADINGS = ["At a glance", "Key figures", "Timeline", "Origins", "Mission and strategy", "Models and products",
                        "Benchmarks and standing", "Leadership", "Funding and backers", "Industry position",
                        "Competitive landscape", "Outlook", "About the author"]
 
 
-def render(fmt: str, profile, env=None, **options) -> bytes:
+def render(fmt: str, profile, env=None, brand=None, **options) -> bytes:
     """One output's bytes, as a build would make them: a Document, then the format's writer."""
-    document = Document(profile, env if env is not None else make_environment())
+    document = Document(profile, env if env is not None else make_environment(), brand=brand)
     return FORMATS[fmt].writer().render(document, RenderOptions(**options))
 
 

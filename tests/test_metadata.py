@@ -57,7 +57,7 @@ def test_markdown_front_matter_and_a_missing_fact_are_both_reported(bigscience, 
     text = bigscience_outputs["md"].decode()
     text = text.replace('lang: "en"', 'lang: "fr"').replace("1.6 terabytes", "1.6 TB")
     [check] = check_outputs(Document(bigscience), {"md": ("x.md", text.encode())})
-    assert check.describe() == ("x.md: missing 1 of 19 facts: corpus_size ('1.6 terabytes'); "
+    assert check.describe() == ("x.md: missing 1 of 29 facts: corpus_size ('1.6 terabytes'); "
                                 "metadata language: expected 'en', found 'fr'")
 
 

@@ -17,7 +17,8 @@ from helpers import render
 def test_bigscience_carries_every_fact_in_every_output(bigscience, bigscience_outputs, fmt):
     check = check_output(Document(bigscience), fmt, fmt, bigscience_outputs[fmt])
     assert check.missing == ()
-    assert check.facts_checked == len(bigscience.facts) == 19
+    # Each fact, and each milestone of the timeline: its date and its label.
+    assert check.facts_checked == len(bigscience.facts) + 2 * len(bigscience.timeline) == 19 + 2 * 5
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
@@ -28,9 +29,9 @@ def test_the_made_up_profile_passes_too(aurora, aurora_outputs, fmt):
 DROP_ONE_FACT = {
     # Themes that show every fact but one: the check must read the file, not the context.
     "factsheet.html.j2": "<html><body style='font-size: 6pt'>{% for f in facts if f.id != 'corpus_size' %}<p>{{ f.value }}</p>"
-                         "{% endfor %}</body></html>",
+                         "{% endfor %}{% for m in timeline %}<p>{{ m.when }}: {{ m.label }}</p>{% endfor %}</body></html>",
     "report.md.j2": "# {{ name }}\n\n{% for f in facts if f.id != 'corpus_size' %}- {{ f.value|md_text }}\n"
-                    "{% endfor %}",
+                    "{% endfor %}{% for m in timeline %}- {{ m.when|md_text }}: {{ m.label|md_text }}\n{% endfor %}",
 }
 
 
@@ -41,7 +42,7 @@ def test_a_fact_removed_from_an_output_is_caught(tmp_path, bigscience, fmt):
     data = render(fmt, bigscience, make_environment(tmp_path))
     check = check_output(Document(bigscience), fmt, "x", data, with_metadata=False)
     assert check.missing == (("corpus_size", "1.6 terabytes"),)
-    assert check.describe() == "x: missing 1 of 19 facts: corpus_size ('1.6 terabytes')"
+    assert check.describe() == "x: missing 1 of 29 facts: corpus_size ('1.6 terabytes')"
 
 
 def test_a_fact_edited_out_of_a_built_docx_table_is_caught(bigscience, bigscience_outputs):

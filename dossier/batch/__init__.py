@@ -46,7 +46,7 @@ def build(paths=None, *, settings: Settings | None = None, executor: cf.Executor
     """
     settings = settings or settings_for(options)
     warn = on_warning or logging.getLogger("dossier").warning
-    config = BuildConfig.from_settings(settings)
+    config = BuildConfig.from_settings(settings, warn)
     sources = find_profiles(settings.content if paths is None else paths)
     out = Path(settings.out)
     with output_lock(out):
@@ -130,7 +130,7 @@ def _finish(source: Path, keys: dict[str, str], outcome: WorkerResult, out: Path
         return result
     folder = out / result.slug
     try:
-        write_files(folder, {name: data for name, data in outcome.files.values()})
+        write_files(folder, {**outcome.companions, **{name: data for name, data in outcome.files.values()}})
     except DossierError as exc:
         fail(result, exc)
         return result

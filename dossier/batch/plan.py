@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._meta import GENERATOR, __version__
+from ..brand import Brand, load_brand
 from ..errors import ContentError, DossierError, EnvironmentProblem, UsageError
 from ..formats import FORMATS, output_name
 from ..model import MAX_CONTENT_BYTES as MAX_BYTES
@@ -38,10 +39,11 @@ class BuildConfig:
     reference_docx: tuple[str, bytes] | None = None  # (path as given, bytes): it travels with the work
     paper: str = "a4"
     strict: bool = False
+    brand: Brand | None = None  # read once, here; it travels with the work like the theme
 
     @classmethod
-    def from_settings(cls, settings) -> "BuildConfig":
-        """The settings' files read once, here, where the build starts."""
+    def from_settings(cls, settings, warn=None) -> "BuildConfig":
+        """The settings' files read once, here, where the build starts (a brand's warnings go to `warn`)."""
         reference = None
         if settings.reference_docx is not None:
             path = Path(settings.reference_docx)
@@ -51,8 +53,14 @@ class BuildConfig:
                 reference = (str(path), path.read_bytes())
             except OSError as exc:
                 raise EnvironmentProblem(f"reference document {path}: cannot read: {exc.strerror or exc}") from None
+        brand = None
+        if settings.brand is not None:
+            path = Path(settings.brand)
+            if not path.exists() and not path.is_symlink():
+                raise EnvironmentProblem(f"brand file {path} does not exist")
+            brand = load_brand(path, warn, strict=settings.strict)
         return cls(tuple(settings.formats), Theme.read(settings.templates), reference, settings.paper,
-                   settings.strict)
+                   settings.strict, brand)
 
 
 @dataclass
@@ -117,6 +125,8 @@ def base_keys(config: BuildConfig) -> dict[str, bytes]:
             # A file no format claims (an include, an image, a font) may be read by any template.
             if name in FORMATS[fmt].theme_files or name not in claimed:
                 digest.update(b"template\0" + name.encode() + b"\0" + hashlib.sha256(data).digest())
+        if config.brand is not None:
+            digest.update(b"brand\0" + config.brand.digest().encode())
         if config.reference_docx and fmt == "docx":
             digest.update(b"reference\0" + hashlib.sha256(config.reference_docx[1]).digest())
         # Every option declared to affect this format's bytes is a field of BuildConfig.

@@ -36,6 +36,8 @@ class WorkerResult:
     warnings: tuple[str, ...] = ()
     error: str | None = None  # one or more lines, as printed after "error: "
     exit_code: int = 0
+    # Files an output refers to, written beside it (the Markdown's pictures and logo): file name → bytes.
+    companions: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -54,17 +56,25 @@ def render_profile(source: str, content: bytes, config: BuildConfig) -> WorkerRe
         with collect_warnings(warnings):
             profile = load_profile(source, strict=config.strict, data=content,
                                    warn=logging.getLogger("dossier").warning)
-            document = Document(profile, environment_for(config.theme), strict=config.strict)
+            document = Document(profile, environment_for(config.theme), strict=config.strict, brand=config.brand)
             options = RenderOptions(paper=config.paper, strict=config.strict, reference_docx=config.reference_docx)
             files = {fmt: (output_name(fmt, profile.slug), FORMATS[fmt].writer().render(document, options))
                      for fmt in config.formats}
             checks = check_outputs(document, files)
+            companions = {name: data for fmt in config.formats
+                          for name, data in companion_files(FORMATS[fmt].writer(), document).items()}
     except DossierError as exc:
         return WorkerResult(error=exc.message, exit_code=exc.exit_code, warnings=tuple(warnings))
     except Exception:
         return WorkerResult(error=f"{source}: unexpected error:\n" + traceback.format_exc(), exit_code=1,
                             warnings=tuple(warnings))
-    return WorkerResult(profile.slug, files, tuple(checks), tuple(warnings))
+    return WorkerResult(profile.slug, files, tuple(checks), tuple(warnings), companions=companions)
+
+
+def companion_files(writer, document) -> dict[str, bytes]:
+    """The files an output refers to and needs beside it (a writer's optional `companions`)."""
+    companions = getattr(writer, "companions", None)
+    return companions(document) if companions is not None else {}
 
 
 WINDOW = 4  # units in flight per worker: enough to keep every worker busy, few enough to keep memory flat
@@ -257,7 +267,9 @@ def _merge(parts: list[WorkerResult], order: tuple[str, ...]) -> WorkerResult:
         return replace(failed[0], warnings=warnings)
     checks = sorted((check for part in parts for check in part.checks), key=lambda check: order.index(check.format))
     files = {fmt: file for part in parts for fmt, file in part.files.items()}
-    return WorkerResult(parts[0].slug, {fmt: files[fmt] for fmt in order}, tuple(checks), warnings)
+    companions = {name: data for part in parts for name, data in part.companions.items()}
+    return WorkerResult(parts[0].slug, {fmt: files[fmt] for fmt in order}, tuple(checks), warnings,
+                        companions=companions)
 
 
 def _result_of(future) -> WorkerResult:

@@ -69,6 +69,9 @@ class Writer(Protocol):
     def read_metadata(self, data: bytes) -> dict[str, str]:
         """The file's document metadata, in the keys of Document.metadata (VerificationError as read_text)."""
 
+    # A writer may also define `companions(document) -> {file name: bytes}`: files its output refers to,
+    # written beside it (the Markdown's pictures). Not part of the protocol: most outputs are one file.
+
 
 @dataclass(frozen=True)
 class Format:
@@ -90,10 +93,13 @@ class Format:
 
 
 FORMATS: dict[str, Format] = {format.name: format for format in (
-    Format("pdf", "PDF fact sheet", "{slug}-factsheet.pdf", ".pdf", ("factsheet.html.j2", "factsheet.css"),
+    Format("pdf", "PDF fact sheet", "{slug}-factsheet.pdf", ".pdf",
+           ("factsheet.html.j2", "factsheet.css", "timeline.html.j2"),
            slow=True, wraps_lines=True),
-    Format("docx", "Word report", "{slug}-report.docx", ".docx", (REPORT_TEMPLATE, "reference.docx")),
-    Format("md", "Markdown", "{slug}.md", ".markdown", (REPORT_TEMPLATE,)),
+    # The report's timeline picture is drawn with the fact sheet's band and stylesheet (pictures.py).
+    Format("docx", "Word report", "{slug}-report.docx", ".docx",
+           (REPORT_TEMPLATE, "reference.docx", "timeline.html.j2", "factsheet.css")),
+    Format("md", "Markdown", "{slug}.md", ".markdown", (REPORT_TEMPLATE, "timeline.html.j2", "factsheet.css")),
 )}
 assert tuple(FORMATS) == FORMAT_NAMES, "options.FORMAT_NAMES must list the formats of this table"
 

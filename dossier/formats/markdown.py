@@ -10,11 +10,20 @@ def render(document, options) -> bytes:
     return document.report.encode("utf-8")
 
 
+def companions(document) -> dict[str, bytes]:
+    """The files the Markdown refers to, written beside it: the timeline's picture, the brand's logo."""
+    files = dict(document.pictures)
+    if document.logo_file_name:
+        files[document.logo_file_name] = document.brand.logo.data
+    return files
+
+
 def read_text(data: bytes, reading=None) -> str:
-    """What a reader of the rendered Markdown sees: the body rendered, then reduced to text (nothing in
-    Markdown is hidden, so a `formats.Reading` has nothing to note)."""
+    """What a reader of the rendered Markdown sees: the body rendered, then reduced to text; a picture
+    is a picture, not its alt text (nothing in Markdown is hidden, so a `formats.Reading` has nothing
+    to note)."""
     _front, body = split_front_matter(_decode(data))
-    return html_to_text(to_html(body))
+    return html_to_text(to_html(body, pictures=True))
 
 
 def read_metadata(data: bytes) -> dict[str, str]:

@@ -37,8 +37,10 @@ def test_theme_files_rebuild_the_formats_that_read_them(tmp_path):
     assert built_formats(batch.build([AURORA], **options)) == []  # the same bytes as the default's
     docx.Document().save(theme / "reference.docx")  # python-docx's own template: other styles
     assert built_formats(batch.build([AURORA], **options)) == ["docx"]
-    (theme / "factsheet.css").write_text("/* the fact sheet's alone */")
+    (theme / "factsheet.html.j2").write_text("<p>{{ name }}</p>")  # the fact sheet's alone
     assert built_formats(batch.build([AURORA], **options)) == []
+    (theme / "factsheet.css").write_text("/* the report's timeline picture is drawn with it too */")
+    assert built_formats(batch.build([AURORA], **options)) == ["docx", "md"]
     (theme / "macros.j2").write_text("{# any template may include it #}")
     assert built_formats(batch.build([AURORA], **options)) == ["docx", "md"]
 

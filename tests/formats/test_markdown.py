@@ -22,7 +22,7 @@ def test_body_has_headings_lists_and_the_at_a_glance_table(bigscience_outputs):
     assert "\n## At a glance\n\n| Item | Detail |\n| --- | --- |\n| **Founded** | Workshop launched May 2021" in text
     assert "\n- **BLOOM.** Released November 17, 2022. 176-billion-parameter multilingual" in text
     assert "\n- **Thomas Wolf**, Hugging Face Chief Science Officer. Senior coordinator" in text
-    assert text.count("\n## ") == 12  # at a glance, key figures, nine sections, about the author
+    assert text.count("\n## ") == 13  # at a glance, key figures, timeline, nine sections, about the author
 
 
 def test_inline_markdown_is_native(aurora_outputs):

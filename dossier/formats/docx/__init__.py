@@ -1,9 +1,10 @@
 """The Word report: the Document's report on a reference document's styles, for editors to keep working on.
 
-reference.py opens the reference document and supplies its styles, language.py sets its
-languages, script fonts and direction, body.py writes the
-report's blocks, ooxml.py builds the raw WordprocessingML python-docx has no API for,
-package.py sets properties and writes a reproducible zip, reader.py reads it back.
+reference.py opens the reference document and supplies its styles, branding.py writes a
+brand into them and its logo into the header, language.py sets its languages, script fonts
+and direction, body.py writes the report's blocks and pictures, ooxml.py builds the raw
+WordprocessingML python-docx has no API for, package.py sets properties and writes a
+reproducible zip, reader.py reads it back.
 """
 
 from __future__ import annotations
@@ -16,18 +17,27 @@ def render(document, options) -> bytes:
     import lxml.html
 
     from ...markup import to_html
-    from .body import write_body
+    from .body import EMU_PER_TWIP, text_width, write_body
+    from .branding import add_logo, brand_styles
     from .language import mark_right_to_left, set_language
+    from .ooxml import number_drawings
     from .package import add_header_and_footer, save, set_properties
     from .reference import ensure_styles, open_reference, reference_path
 
-    root = lxml.html.fragment_fromstring(to_html(document.report_body), create_parent="div")
+    body = to_html(document.report_body, pictures=frozenset(document.picture_names))
+    root = lxml.html.fragment_fromstring(body, create_parent="div")
     word = open_reference(reference_path(document.env, options))
     ensure_styles(word)
+    brand = document.brand
+    if brand is not None and options.reference_docx is None:  # a --reference-docx's styles win
+        brand_styles(word, brand)  # before set_language: it picks script fonts to go with these
     rtl = document.direction == "rtl"
     set_language(word, document.profile.language, rtl)
-    write_body(word, root, document.words["contents"])
+    write_body(word, root, document.words["contents"], lambda: document.pictures, str(document.source))
     add_header_and_footer(word, document.profile.name, document.words["page_x_of_y"])
+    if brand is not None and brand.logo is not None:
+        add_logo(word, brand.logo, document.logo_alt, text_width(word) * EMU_PER_TWIP)
+    number_drawings(word)
     if rtl:
         section = word.sections[0]
         mark_right_to_left(word.element.body)

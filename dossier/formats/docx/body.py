@@ -1,28 +1,37 @@
-"""The body of the Word report: the Document's report, as styled paragraphs, lists, tables and contents.
+"""The body of the Word report: the Document's report, as styled paragraphs, lists, tables, pictures and contents.
 
 The report is rendered once, as Markdown (Document.report); this writer converts that
 same text (through the shared Markdown dialect) into python-docx paragraphs, so the
 Word and Markdown reports cannot drift apart. All formatting comes from named styles.
+A picture (the timeline band) is one of the Document's own `pictures`, by file name,
+embedded with its alternative text; any other image is an error, never a file read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ...document import anchor
-from ...errors import TemplateError
-from .ooxml import after_properties, bookmark, field_char, hyperlink_element, instruction, text_run
-from .reference import CELL_STYLE, HEADINGS, STYLES_USED, TABLE_STYLE, TOC_STYLES, numbering_root
+from ...errors import RenderError, TemplateError
+from .ooxml import after_properties, bookmark, field_char, hyperlink_element, instruction, picture, text_run
+from .reference import CELL_STYLE, FIGURE_STYLE, HEADINGS, STYLES_USED, TABLE_STYLE, TOC_STYLES, numbering_root
 
 TOC_LEVELS = {"h2": 1, "h3": 2}  # the contents list Heading 1 and Heading 2, as TOC \o "1-2" does
 TOC_INSTRUCTION = ' TOC \\o "1-2" \\h \\z \\u '
 LABEL_COLUMN = 0.3  # a two-column table is label + value: the label column narrow
 TWIPS_PER_EMU = 1 / 635
+EMU_PER_TWIP = 635
 
 
-def write_body(document, root, contents_title: str) -> None:
-    """Write the report's HTML blocks (`root`, an lxml element) into the python-docx document."""
-    _BodyWriter(document, _outline(root), contents_title).write(root)
+def write_body(document, root, contents_title: str, pictures: Callable[[], Mapping[str, bytes]] = dict,
+               label: str = "report") -> None:
+    """Write the report's HTML blocks (`root`, an lxml element) into the python-docx document.
+
+    `pictures()` gives the pictures an <img> may show, file name → PNG bytes (asked for only
+    when there is one: drawing the timeline takes a WeasyPrint render); `label` names the
+    content file in errors."""
+    _BodyWriter(document, _outline(root), contents_title, pictures, label).write(root)
 
 
 @dataclass(frozen=True)
@@ -65,14 +74,17 @@ def _bookmark_name(slug: str, taken: set[str]) -> str:
 class _BodyWriter:
     """Walks the report's HTML blocks and writes styled paragraphs, lists, tables and the contents."""
 
-    def __init__(self, document, outline: list[_Entry], contents_title: str):
+    def __init__(self, document, outline: list[_Entry], contents_title: str,
+                 pictures: Callable[[], Mapping[str, bytes]], label: str):
         self.document = document
+        self.pictures = pictures
+        self.label = label
         self.contents_title = contents_title
         self.outline = outline
         self.headings_written = 0
         self.anchors = {entry.anchor: entry.bookmark for entry in outline}
         self.previous_tag = None
-        self.text_width = _text_width(document)
+        self.text_width = text_width(document)
         self.style_ids = _style_ids(document)
 
     def paragraph(self, style: str, text: str | None = None):
@@ -89,6 +101,8 @@ class _BodyWriter:
         tag = element.tag
         if tag in HEADINGS:
             self.heading(element)
+        elif tag == "p" and _only_a_picture(element):
+            self.picture(self.paragraph(FIGURE_STYLE), element[0])
         elif tag == "p":
             style = "Subtitle" if self.previous_tag == "h1" else "Body Text"
             self.inline(self.paragraph(style), element)
@@ -203,10 +217,23 @@ class _BodyWriter:
                 self.link(paragraph, child.get("href"), child.text_content(), bold, italic)
             elif tag == "br":
                 paragraph.add_run().add_break()
+            elif tag == "img":
+                self.picture(paragraph, child)
             else:
                 self.inline(paragraph, child, bold=bold, italic=italic)
             if child.tail:
                 self._run(paragraph, child.tail, bold, italic)
+
+    def picture(self, paragraph, element) -> None:
+        """One of the Document's pictures, inline, no wider than the text; its alt text as its description."""
+        src = element.get("src", "")
+        pictures = self.pictures()
+        if src not in pictures:
+            known = ", ".join(sorted(pictures)) or "none"
+            raise RenderError(f"{self.label}: the report shows a picture {src!r} that is not one of its own "
+                              f"(those are: {known}); the Word report embeds no other file or address")
+        picture(paragraph.add_run(), pictures[src], src, element.get("alt", ""),
+                max_width=self.text_width * EMU_PER_TWIP)
 
     def link(self, paragraph, url: str, text: str, bold: bool, italic: bool) -> None:
         from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -236,6 +263,12 @@ class _BodyWriter:
             run.italic = True
 
 
+def _only_a_picture(element) -> bool:
+    """A paragraph holding one picture and no text: a figure, centred on its own."""
+    return (len(element) == 1 and element[0].tag == "img" and not (element.text or "").strip()
+            and not (element[0].tail or "").strip())
+
+
 def _style_ids(document) -> dict[str, str]:
     """Each style the writer uses, by name → its styleId (Word's built-in names, or their aliases)."""
     from docx.styles import BabelFish
@@ -247,7 +280,7 @@ def _style_ids(document) -> dict[str, str]:
     return {name: by_name[BabelFish.ui2internal(name)] for name in STYLES_USED}
 
 
-def _text_width(document) -> int:
+def text_width(document) -> int:
     """The width between the margins, in twips (A4 with 2.5 cm margins if the reference does not say)."""
     section = document.sections[-1]
     if None in (section.page_width, section.left_margin, section.right_margin):

@@ -40,7 +40,7 @@ def set_properties(document, source) -> None:
     """Core properties from the Document `source`, none left from the reference or python-docx's template."""
     props = document.core_properties
     metadata = source.metadata  # the values every output carries, as verification expects them
-    stamp = dt.datetime.combine(source.profile.date, dt.time(0, 0), tzinfo=dt.timezone.utc)
+    stamp = dt.datetime.combine(source.profile.date, dt.time(0, 0), tzinfo=dt.UTC)
     props.title = metadata["title"]
     props.subject = metadata["subject"]
     props.author = metadata["author"]

@@ -1,5 +1,5 @@
 """Reading a Word report back: the text a reader sees in every paragraph (body, tables, headers, footers),
-the runs a reader does not see, and the core properties."""
+the runs a reader does not see, and the core properties. A picture is no text: its paragraph reads empty."""
 
 from __future__ import annotations
 

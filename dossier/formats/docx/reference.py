@@ -2,7 +2,8 @@
 
 As with pandoc's --reference-doc: templates/reference.docx (made by
 scripts/make_reference_docx.py), a reference.docx in a --templates folder, or
---reference-docx FILE. Styles the writer needs and a reference lacks come from the default.
+--reference-docx FILE. Styles the writer needs and a reference lacks come from the default
+(the Figure style, for a paragraph holding only a picture, from FIGURE here).
 A reference's links to files outside it (an attached template, linked images, frames) are
 dropped with a warning: a report opens nothing but itself.
 """
@@ -24,12 +25,21 @@ HEADINGS = {"h1": "Title", "h2": "Heading 1", "h3": "Heading 2", "h4": "Heading 
 TOC_STYLES = {1: "toc 1", 2: "toc 2"}  # Word's internal names; its UI says "TOC 1"
 TABLE_STYLE = "Report Table"
 CELL_STYLE = "Table Text"
-# Every style the writer names; a reference lacking one gets it from the default reference.
+FIGURE_STYLE = "Figure"  # a paragraph holding only a picture (pandoc's name for it)
+# Every style the writer names; a reference lacking one gets it from the default reference
+# (the Figure style, which the default reference does not define, from FIGURE below).
 STYLES_USED = (
     "Title", "Subtitle", *HEADINGS.values(), "Body Text", "Quote", "Hyperlink", "TOC Heading",
-    *TOC_STYLES.values(), "Header", "Footer", TABLE_STYLE, CELL_STYLE,
+    *TOC_STYLES.values(), "Header", "Footer", TABLE_STYLE, CELL_STYLE, FIGURE_STYLE,
     *(f"{kind}{suffix}" for kind in ("List Bullet", "List Number", "List Continue") for suffix in ("", " 2", " 3")),
 )
+# Centred, kept with what follows it (the timeline's table), single-spaced: a taller line would
+# not clip a picture, but "exactly" spacing would.
+FIGURE = (f'<w:style {{}} w:type="paragraph" w:customStyle="1" w:styleId="{FIGURE_STYLE}">'
+          f'<w:name w:val="{FIGURE_STYLE}"/><w:basedOn w:val="Normal"/><w:next w:val="BodyText"/>'
+          '<w:uiPriority w:val="99"/><w:qFormat/>'
+          '<w:pPr><w:keepNext/><w:spacing w:before="120" w:after="120" w:line="240" w:lineRule="auto"/>'
+          '<w:jc w:val="center"/></w:pPr></w:style>')
 
 
 def reference_path(env, options) -> Path | tuple[str, bytes]:
@@ -153,12 +163,27 @@ def _shorten(text: str, limit: int = 60) -> str:
 def ensure_styles(document) -> None:
     """Add the styles the writer uses that the reference lacks, from the default reference."""
     present = {style.name for style in document.styles}  # `in styles` walks every style each time
-    missing = [name for name in STYLES_USED if name not in present]
+    if FIGURE_STYLE not in present:
+        _add_figure_style(document)
+    missing = [name for name in STYLES_USED if name not in present | {FIGURE_STYLE}]
     if not missing:
         return
     source = open_reference(default_theme_folder() / REFERENCE)
     for name in missing:
         _copy_style(document, source, source.styles[name].element)
+
+
+def _add_figure_style(document) -> None:
+    from docx.oxml.ns import nsdecls, qn
+    from docx.oxml.parser import parse_xml
+
+    styles = document.styles.element
+    if styles.get_by_id(FIGURE_STYLE) is not None:
+        return  # the id names another style: _style_ids says the writer cannot use it
+    style = parse_xml(FIGURE.format(nsdecls("w")))
+    if styles.get_by_id("BodyText") is None:
+        style.remove(style.find(qn("w:next")))
+    styles.append(style)
 
 
 def _copy_style(document, source, style) -> None:

@@ -33,11 +33,13 @@ def render(document, options) -> bytes:
     context = template_context(document, options.paper)  # built once, however many layouts follow
     folders = template_folders(env)
     fetcher = make_fetcher(folders, label=source)
-    stylesheet = _stylesheet(weasyprint, render_template(env, STYLESHEET, context), folders)
+    stylesheets = [_stylesheet(weasyprint, render_template(env, STYLESHEET, context), folders)]
+    if context["brand_css"]:  # after the theme's: the brand's colours and families win
+        stylesheets.append(_stylesheet(weasyprint, context["brand_css"], folders))
 
     def attempt(size: float) -> tuple[bool, Layout]:
         html = render_template(env, TEMPLATE, {**context, "font_size": size})
-        laid_out = _layout(weasyprint, html, folders, fetcher, stylesheet)
+        laid_out = _layout(weasyprint, html, folders, fetcher, stylesheets)
         layout = Layout(size, laid_out, spilled_blocks(laid_out))
         return not layout.spilled, layout
 
@@ -54,8 +56,16 @@ def render(document, options) -> bytes:
 
 
 def template_context(document, paper: str) -> dict:
-    """The fact sheet template's context: the Document's, the page size and a bidi helper."""
-    return {**document.context, "paper": _paper(paper), "text_direction": text_direction}
+    """The fact sheet template's context: the Document's, the page size, a bidi helper, and the brand's
+    logo (`brand_logo`: src, a data: URL, and alt) and stylesheet (`brand_css`, applied by the renderer)."""
+    from ...brand import logo_data_url, stylesheet
+
+    brand = document.brand
+    logo = None
+    if brand is not None and brand.logo is not None:
+        logo = {"src": logo_data_url(brand.logo), "alt": document.logo_alt}
+    return {**document.context, "paper": _paper(paper), "text_direction": text_direction,
+            "brand_logo": logo, "brand_css": stylesheet(brand) if brand is not None else ""}
 
 
 def text_direction(text: str) -> str:
@@ -125,9 +135,9 @@ def font_configuration(folders: list[Path]):
     return cache[key]
 
 
-def _layout(weasyprint, html: str, folders: list[Path], fetcher, stylesheet):
+def _layout(weasyprint, html: str, folders: list[Path], fetcher, stylesheets: list):
     return weasyprint.HTML(string=html, base_url=folders[0].as_uri() + "/", url_fetcher=fetcher).render(
-        font_config=font_configuration(folders), stylesheets=[stylesheet])
+        font_config=font_configuration(folders), stylesheets=stylesheets)
 
 
 def _stylesheet(weasyprint, css: str, folders: list[Path]):

@@ -64,7 +64,7 @@ def test_blocks_use_named_styles(report):
     assert bullets[0].startswith("BLOOM. Released November 17, 2022.")
     assert any(text.startswith("Stéphane Requena, GENCI representative.") for text in bullets)
     assert {style for style, _ in paragraphs} == {"Title", "Subtitle", "Heading1", "BodyText", "ListBullet",
-                                                  "TOCHeading", "TOC1"}
+                                                  "TOCHeading", "TOC1", "Figure"}  # the timeline picture
 
 
 def test_no_direct_formatting_beyond_bold_italic_and_links(report):
@@ -136,7 +136,7 @@ def test_contents_follow_the_lead_and_link_to_bookmarked_headings(report):
     body = report.element.body
     bookmarks = {b.get(f"{W}name"): b.getparent() for b in body.iter(f"{W}bookmarkStart")}
     links = [p.find(f"{W}hyperlink") for p in list(body.iterchildren(f"{W}p"))[4:4 + len(BIGSCIENCE_HEADINGS)]]
-    assert [link.get(f"{W}anchor") for link in links][:3] == ["at-a-glance", "key-figures", "origins"]
+    assert [link.get(f"{W}anchor") for link in links][:3] == ["at-a-glance", "key-figures", "timeline"]
     for link in links:
         heading = bookmarks[link.get(f"{W}anchor")]
         assert heading.find(f"{W}pPr/{W}pStyle").get(f"{W}val") == "Heading1"
@@ -212,7 +212,7 @@ def test_core_properties_come_from_the_content(report):
     assert props.subject.startswith("BigScience was an international AI research collaboration")
     assert props.keywords.startswith("BigScience, BLOOM")
     assert props.language == "en"
-    assert props.created == props.modified == dt.datetime(2026, 4, 1, tzinfo=dt.timezone.utc)
+    assert props.created == props.modified == dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
     assert "python-docx" not in (props.comments + props.last_modified_by + props.author)
     assert "dossier" not in props.title + props.comments  # nothing left from the reference document
     app = zipfile.ZipFile(io.BytesIO(docx_bytes(report))).read("docProps/app.xml").decode()
@@ -282,7 +282,7 @@ def red_heading_reference(path, *, header: str | None = None):
     heading.font.color.rgb = RGBColor(0xFF, 0x00, 0x00)
     heading.font.name = "DejaVu Sans Mono"
     fonts = heading.element.rPr.rFonts
-    for key in [key for key in fonts.attrib if key.endswith("Theme") or key.endswith("theme")]:
+    for key in [key for key in fonts.attrib if key.endswith(("Theme", "theme"))]:
         del fonts.attrib[key]  # a theme font (python-docx's template has one) would win over the name
     document.add_paragraph("Reference body text that must not reach the report.")
     if header is not None:

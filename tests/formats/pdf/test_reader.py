@@ -100,7 +100,8 @@ def test_small_type_is_drawn_too(tmp_path, bigscience):
     # A theme at 6 pt, which the fit shrinks further: pdfium draws such glyphs a pixel or two off their
     # boxes at 72 dpi, which the check must not take for missing ink.
     (tmp_path / "factsheet.html.j2").write_text(
-        "<html><body style='font-size: 6pt'>{% for f in facts %}<p>{{ f.value }}</p>{% endfor %}</body></html>")
+        "<html><body style='font-size: 6pt'>{% for f in facts %}<p>{{ f.value }}</p>{% endfor %}"
+        "{% for m in timeline %}<p>{{ m.when }}: {{ m.label }}</p>{% endfor %}</body></html>")
     data = render("pdf", bigscience, make_environment(tmp_path))
     assert undrawn_text(data) == ""
     assert drawn_check(bigscience, data).ok
@@ -188,7 +189,7 @@ def blank_digits_theme(tmp_path):
     shutil.copy(default_theme_folder() / "factsheet.css", theme / "factsheet.css")
     with open(theme / "factsheet.css", "a", encoding="utf-8") as css:
         css.write('\n@font-face { font-family: "Blank Digits"; src: url(blank-digits.ttf); }\n'
-                  '.fact { font-family: "Blank Digits"; }\n')
+                  '.fact, .figure .value.fact { font-family: "Blank Digits"; }\n')
     return theme
 
 

@@ -105,13 +105,20 @@ def test_the_font_stack_names_a_noto_family_per_script_then_dejavu():
     from dossier.templating import default_theme_folder
 
     css = (default_theme_folder() / "factsheet.css").read_text(encoding="utf-8")
-    scripts = re.search(r"--scripts:([^;]*);", css).group(1)
-    stack = re.search(r"html \{[^}]*font-family:([^;]*);", css).group(1).replace("var(--scripts)", scripts)
-    assert [family.strip().strip('"') for family in stack.split(",")] == [
+
+    def stack(cjk: str) -> list[str]:
+        text = re.search(r"html \{[^}]*font-family:([^;]*);", css).group(1)
+        for name in ("scripts", "base", "cjk"):
+            value = cjk if name == "cjk" else re.search(rf"--{name}:([^;]*);", css).group(1)
+            text = text.replace(f"var(--{name})", value)
+        return list(dict.fromkeys(family.strip().strip('"') for family in text.split(",")))
+
+    assert stack('"Noto Sans CJK SC"') == [
         "Noto Sans", "Noto Sans CJK SC", "Noto Sans Arabic", "Noto Sans Hebrew", "Noto Sans Devanagari",
         "Noto Sans Bengali", "Noto Sans Tamil", "Noto Sans Thai", "DejaVu Sans", "sans-serif"]
+    assert re.search(r'--cjk: "Noto Sans CJK SC";', css)  # the default, for zh-Hans and any other language
     for lang, variant in (("ja", "JP"), ("ko", "KR"), ("zh-Hant", "TC")):
-        assert re.search(rf":lang\({lang}\)[^{{]*\{{ font-family: \"Noto Sans\", \"Noto Sans CJK {variant}\"", css)
+        assert re.search(rf":lang\({lang}\)[^{{]*\{{ --cjk: \"Noto Sans CJK {variant}\"; \}}", css)
 
 
 def test_a_value_mixing_directions_fails_verification_and_says_why(tmp_path, env):
