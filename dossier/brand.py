@@ -124,10 +124,18 @@ def load_brand(path: str | Path, warn=None, *, strict: bool = False) -> Brand:
     warnings: list[str] = []
     colors = _colors(parsed, data, where, problems)
     typography = parsed.typography
-    fonts, _downloaded = _fonts(typography, path.parent, where, problems, warnings)
+    fonts, downloaded = _fonts(typography, path.parent, where, problems, warnings)
     base = _family(getattr(typography, "base", None))
     headings_style = getattr(typography, "headings", None)
     headings = _family(headings_style)
+    shipped = {font.family.casefold() for font in fonts}
+    installed = installed_families()
+    accounted = shipped | {name.casefold() for name in downloaded}  # downloaded ones have their warning
+    for key_path, family in ((("typography", "base"), base), (("typography", "headings"), headings)):
+        if family and installed is not None and family.casefold() not in accounted | installed:
+            warnings.append(where(_existing(data, key_path), (
+                f"font family {family!r} is not installed here and the brand ships no file for it: "
+                "the theme's font is used instead (install it, or add its files with source: file)")))
     headings_color = _hex(getattr(headings_style, "color", None), ("typography", "headings", "color"), where, problems)
     link_color = _hex(getattr(getattr(typography, "link", None), "color", None), ("typography", "link", "color"),
                       where, problems)
@@ -158,6 +166,21 @@ def load_brand(path: str | Path, warn=None, *, strict: bool = False) -> Brand:
                  base_family=base,
                  headings_family=headings, headings_color=headings_color, link_color=link_color,
                  fonts=tuple(fonts), logo=logo)
+
+
+def installed_families() -> set[str] | None:
+    """The font families fontconfig knows, case-folded; None if it cannot be asked (no fc-list)."""
+    import shutil
+    import subprocess
+
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return None
+    try:
+        listed = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {name.strip().casefold() for line in listed.stdout.splitlines() for name in line.split(",") if name.strip()}
 
 
 def _validate(data: dict, where):

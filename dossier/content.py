@@ -210,6 +210,33 @@ def load_profile(path: str | Path, *, strict: bool = False, warn=None, data: byt
     return _to_profile(data, path)
 
 
+def key_path_marks(path: str | Path, *, data: bytes | None = None) -> dict[tuple, Mark]:
+    """Where each key path's value starts in a content file: {("sections", 2, "blocks", 3): Mark(57, 9)}.
+
+    Read by the same rules as load_profile (regular file, size limit, plain YAML only); lines and
+    columns count from 1. A file that cannot be read raises ContentError, as load_profile does.
+    `nearest_mark` finds the mark of a path that has none (a key a file does not have yet).
+    """
+    shown = str(path)
+    problems: list[str] = []
+    marks: dict[tuple, Mark] = {}
+
+    def where(key_path: tuple, message: str, mark: Mark | None = None) -> str:
+        mark = mark or _nearest_mark(marks, key_path)
+        position = f"{mark.line}:{mark.column}" if mark else "1:1"
+        return f"{shown}:{position}: {format_path(key_path)}: {message}"
+
+    _read_yaml(Path(path), data, shown, problems, marks, {}, where)
+    if problems:
+        raise ContentError(problems)
+    return marks
+
+
+def nearest_mark(marks: dict[tuple, Mark], key_path: tuple) -> Mark:
+    """The mark of `key_path`, else of the nearest enclosing path that has one, else 1:1."""
+    return _nearest_mark(marks, key_path) or Mark(1, 1)
+
+
 def read_yaml_file(path: Path):
     """Any YAML file dossier reads besides content (a brand file), by the same rules: a regular file of
     bounded size, no link out of its folder, plain YAML only. Returns (data, where) where

@@ -168,11 +168,15 @@ def format_as_of(as_of: str, language: str) -> str:
     return native_digits(text, language)
 
 
+_CJK_DATE = re.compile(r"(\d{4})\s*[年년](?:\s*(\d{1,2})\s*[月월](?:\s*(\d{1,2})\s*[日일])?)?")
+
+
 def parse_written_date(text: str, language: str) -> str | None:
     """A date as a fact may hold it → 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'; None if it is not one.
 
     Reads ISO dates, and in the profile's language (CLDR's month names, wide and abbreviated):
-    'November 17, 2022', '17 November 2022', 'November 2022', '17. November 2022', and a year alone.
+    'November 17, 2022', '17 November 2022', 'November 2022', '17. November 2022', a year alone, and
+    the year-month-day forms of Chinese, Japanese and Korean ('2019年3月', '2019년 3월 15일').
     """
     from babel.dates import get_month_names
 
@@ -185,6 +189,14 @@ def parse_written_date(text: str, language: str) -> str | None:
         except ValueError:
             return None
         return cleaned
+    cjk = _CJK_DATE.fullmatch(cleaned)  # 2019年3月15日 (ja, zh), 2019년 3월 15일 (ko)
+    if cjk:
+        year, month, day = (int(part) if part else None for part in cjk.groups())
+        try:
+            when = dt.date(year, month or 1, day or 1)
+        except ValueError:
+            return None
+        return when.isoformat() if day else when.isoformat()[:7] if month else str(year)
     locale = locale_for(language)
     months = {}
     for width in ("wide", "abbreviated"):

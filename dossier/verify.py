@@ -134,8 +134,10 @@ def contains(text: str, value: str, wraps: bool = False) -> bool:
 
     With `wraps` (an output whose lines break inside values: the PDF), a line break in
     `text` stands for a space, or for nothing where a line may break without one: after
-    a hyphen or slash, next to punctuation, or between CJK characters; never between two
-    letters or digits of other scripts. Elsewhere a line break ends a paragraph.
+    a hyphen or slash, next to punctuation, or next to a letter of a script written without
+    spaces between words (CJK, Thai, Lao, Khmer, Myanmar); never between two letters or digits
+    of other scripts. Elsewhere a line break ends a paragraph. A value in those scripts may
+    also touch the words around it, which are not set apart by spaces.
     """
     if next(_as_written(text, value), None) is not None:
         return True
@@ -163,11 +165,11 @@ def _wrapping_pattern(value: str) -> re.Pattern:
         following = value[index + 1:index + 2]
         if following and following != " " and _may_break_between(char, following):
             parts.append("\n?")
-    if value[:1].isalnum():
+    if value[:1].isalnum() and not _unspaced(value[0]):
         # Not after a letter or digit; said after the first character, so that the pattern starts with
         # a literal and the search skips ahead to it, many times faster than trying every position.
         parts.insert(1, f"(?<![^\\W_]{re.escape(value[0])})")
-    if value[-1:].isalnum():
+    if value[-1:].isalnum() and not _unspaced(value[-1]):
         parts.append(r"(?![^\W_])")
     return re.compile("".join(parts))
 
@@ -175,11 +177,17 @@ def _wrapping_pattern(value: str) -> re.Pattern:
 def _may_break_between(before: str, after: str) -> bool:
     if not (before.isalnum() and after.isalnum()):
         return True
-    return _wide(before) or _wide(after)
+    return _unspaced(before) or _unspaced(after)
 
 
 def _wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _unspaced(char: str) -> bool:
+    """A character of a script written without spaces between words (CJK; Thai, Lao, Khmer, Myanmar):
+    a line may break next to it, and a word of it may touch the next with no space."""
+    return _wide(char) or "\u0e00" <= char <= "\u0eff" or "\u1000" <= char <= "\u109f" or "\u1780" <= char <= "\u17ff"
 
 
 def _as_written(text: str, value: str):
@@ -189,8 +197,10 @@ def _as_written(text: str, value: str):
     start = text.find(value)
     while start != -1:
         end = start + len(value)
-        before_ok = start == 0 or not (text[start - 1].isalnum() and value[0].isalnum())
-        after_ok = end == len(text) or not (text[end].isalnum() and value[-1].isalnum())
+        before_ok = start == 0 or not (text[start - 1].isalnum() and value[0].isalnum()) or (
+            _unspaced(text[start - 1]) and _unspaced(value[0]))
+        after_ok = end == len(text) or not (text[end].isalnum() and value[-1].isalnum()) or (
+            _unspaced(text[end]) and _unspaced(value[-1]))
         if before_ok and after_ok:
             yield start, end
         start = text.find(value, start + 1)

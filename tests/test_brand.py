@@ -82,6 +82,23 @@ def test_a_pale_colour_is_a_warning_naming_it_and_where_it_is_used(tmp_path):
         load_brand(path, strict=True)
 
 
+def test_a_brand_of_one_colour_leaves_the_rest_to_the_theme(tmp_path):
+    warnings = []
+    brand = load_brand(write_brand(tmp_path, 'color:\n  primary: "#2a5d3c"\n'), warnings.append)
+    assert warnings == []
+    assert (brand.colors, brand.base_family, brand.headings_family, brand.logo, brand.fonts) == (
+        {"primary": "#2a5d3c"}, None, None, None, ())
+    assert stylesheet(brand) == ":root { --primary: #2a5d3c; --secondary: #2a5d3c; }\n"
+
+
+def test_a_family_neither_installed_nor_shipped_is_a_warning(tmp_path):
+    warnings = []
+    load_brand(write_brand(tmp_path, "typography:\n  base: No Such Family 2026\n"), warnings.append)
+    assert warnings == [f"{tmp_path / '_brand.yml'}:2:9: typography.base: font family 'No Such Family 2026' is not "
+                        "installed here and the brand ships no file for it: the theme's font is used instead "
+                        "(install it, or add its files with source: file)"]
+
+
 def test_contrast_is_wcag_2():
     assert round(contrast("#000000"), 1) == 21.0
     assert round(contrast("#ffffff"), 1) == 1.0

@@ -167,3 +167,14 @@ def test_every_missing_fact_hidden_is_said_once():
     check = OutputCheck("docx", "x.docx", 2, (("a", "1"), ("b", "2")), hidden=("a", "b"))
     assert check.describe() == "x.docx: missing 2 of 2 facts, each only in hidden text: a ('1'); b ('2')"
 
+
+
+def test_thai_wraps_between_words_and_touches_its_neighbours():
+    """Thai is written without spaces between words: a line may break between two of its words, and a
+    value may follow a word with no space. A changed letter is still a different value."""
+    value = "ระบบเซนเซอร์ม่านหมอก-9"
+    assert contains("เครือข่าย ระบบเซนเซอร์ม่าน\nหมอก-9 ทำงาน", value, wraps=True)
+    assert contains("ดูแลระบบเซนเซอร์ม่านหมอก-9", value)
+    assert not contains("ดูแลระบบเซนเซอร์ม่านหมอก-8", value, wraps=True)
+    assert not contains("ระบบเซนเซอร์ม่าน\n\nหมอก-9", value, wraps=True)  # a paragraph break is not a wrap
+    assert not contains("2046", "46", wraps=True) and not contains("Sylva-9x", "Sylva-9", wraps=True)
