@@ -3,7 +3,7 @@
 Colours and families go into the style definitions, never onto runs, so an editor can still
 restyle the report from the Styles pane: the title and headings in the brand's headings
 family and colour (else its primary colour), everything else that names a font in its
-base family, the body text in its foreground colour, links in its link colour (else
+base family, the text in its foreground colour (in the document defaults), links in its link colour (else
 primary), the table header row shaded in primary. Only the theme's reference document is
 branded: a --reference-docx is the user's own styling, and wins. Families are named, not
 embedded: a machine without the brand's font shows a substitute.
@@ -47,6 +47,9 @@ def brand_styles(document, brand) -> None:
     link_color = brand.link_color or brand.primary
     defaults = child(child(child(styles, "w:docDefaults", index=0), "w:rPrDefault", index=0), "w:rPr")
     _set_family(defaults, brand.base_family, create=True)
+    # The text colour goes in the document defaults, not in Normal: a table style's header colour
+    # ranks above the defaults but below every paragraph style, and would lose to Normal's.
+    _set_color(defaults, brand.colors.get("foreground"))
     for style in styles.findall(qn("w:style")):
         style_id = style.get(qn("w:styleId"))
         if style_id in headings:
@@ -57,7 +60,6 @@ def brand_styles(document, brand) -> None:
         if style.get(qn("w:type")) == "paragraph" and style.get(qn("w:default")) in ("1", "true", "on"):
             properties = child(style, "w:rPr", before=_AFTER_STYLE_RPR)  # Normal: the body text
             _set_family(properties, brand.base_family, create=True)
-            _set_color(properties, brand.colors.get("foreground"))
         for properties in style.iter(qn("w:rPr")):  # the style's own, and its table regions'
             _set_family(properties, brand.base_family, create=False)
     hyperlink = styles.get_by_id("Hyperlink")
