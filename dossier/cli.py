@@ -8,12 +8,13 @@ import logging
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 from ._meta import __version__
 from .errors import EXIT_CODES, DossierError, UsageError
 from .options import OPTIONS
-from .progress import Report, exit_code, print_error
+from .progress import Report, exit_code, print_error, print_timings, seconds_since_start
 
 EPILOG = "exit codes:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in sorted(EXIT_CODES.items()))
 COMMANDS = {
@@ -137,12 +138,17 @@ def run_build(args) -> int:
     from . import batch  # loads the heavy parts only when something must be rendered
 
     settings, _project = load_settings(args)
+    startup = seconds_since_start() if settings.timings else None
     sources = batch.find_profiles(settings.content)
     report = Report(len(sources), quiet=settings.quiet, checking=False)
+    timings: dict | None = {} if settings.timings else None
     with _executor(settings.dask_scheduler) as executor:
         results = batch.build(sources, settings=settings, executor=executor, on_result=report.result,
-                              on_warning=report.warning)
+                              on_warning=report.warning, timings=timings)
     report.summary(results)
+    if timings is not None:
+        print_timings(timings, sum(1 for r in results if r.status == "built"),
+                      time.perf_counter() - report.started, startup)
     return exit_code(results)
 
 

@@ -130,6 +130,11 @@ OPTIONS: dict[str, Option] = {option.name: option for option in (
     Option("brand", "path", None, "a brand file in the brand.yml format (default: _brand.yml in the project "
            "folder, if there is one): colours, fonts and logo for every output", affects=ALL, metavar="FILE"),
     Option("paper", "choice", "a4", "fact sheet paper", choices=tuple(PAPER_SIZES), affects=frozenset({"pdf"})),
+    Option("keep_html", "flag", False, "also write <slug>-factsheet.html beside the fact sheet: the document "
+           "WeasyPrint laid out, with its stylesheet, for theme designers (not verified)",
+           affects=frozenset({"pdf"}), commands=("build", "watch")),
+    Option("timings", "flag", False, "print where the time went, stage by stage, summed over the batch",
+           in_project=False, commands=("build",)),
     Option("jobs", "count", None, "worker processes (default: the number of cores)", short="-j", metavar="N"),
     Option("strict", "flag", False, "treat warnings (unknown keys, missing glyphs) as errors", affects=ALL,
            commands=("build", "check", "watch")),

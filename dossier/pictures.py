@@ -72,5 +72,5 @@ def _rasterise(pdf: bytes, crop: bool) -> bytes:
             image = image.crop((max(box[0] - pad, 0), max(box[1] - pad, 0),
                                 min(box[2] + pad, image.width), min(box[3] + pad, image.height)))
     out = io.BytesIO()
-    image.save(out, format="PNG", dpi=(DPI, DPI), optimize=True)
+    image.save(out, format="PNG", dpi=(DPI, DPI))  # optimize=True: 3.5× the time for 2 % fewer bytes
     return out.getvalue()

@@ -75,6 +75,33 @@ class Report:
                   flush=True)
 
 
+def seconds_since_start() -> float | None:
+    """How long this process has been running (Linux: /proc), for its start-up and imports; else None."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat, open("/proc/uptime", encoding="ascii") as uptime:
+            started = int(stat.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+            return float(uptime.read().split()[0]) - started
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def print_timings(times: dict[str, tuple[float, float]], profiles: int, elapsed: float,
+                  startup: float | None) -> None:
+    """The --timings table: each stage's wall and CPU seconds summed over the batch, per profile, share."""
+    rows = dict(times)
+    if startup is not None:
+        rows = {"coordinator: process start and imports": (startup, startup), **rows}
+    total_cpu = sum(cpu for _wall, cpu in rows.values()) or 1.0
+    per = max(profiles, 1)
+    print(f"\ntimings: {profiles} profiles built in {elapsed:.2f} s wall; stages summed over the batch "
+          "(workers run side by side, so their wall times add up to more than the build's)", flush=True)
+    print(f"{'stage':48} {'wall s':>8} {'CPU s':>8} {'CPU ms/profile':>15} {'CPU share':>10}", flush=True)
+    for stage, (wall, cpu) in rows.items():
+        print(f"{stage:48} {wall:8.2f} {cpu:8.2f} {cpu / per * 1000:15.1f} {cpu / total_cpu:10.1%}", flush=True)
+    print(f"{'total':48} {sum(w for w, _ in rows.values()):8.2f} {total_cpu:8.2f} "
+          f"{total_cpu / per * 1000:15.1f} {1:10.1%}", flush=True)
+
+
 def print_error(message: str) -> None:
     for line in message.splitlines():
         print(f"error: {line}", file=sys.stderr, flush=True)

@@ -190,7 +190,7 @@ def test_a_bad_keyword_of_dossier_build_raises_before_anything_is_built(tmp_path
 
 def test_the_declared_effects():
     names = {fmt: [option.name for option in affecting(fmt)] for fmt in FORMAT_NAMES}
-    assert names == {"pdf": ["paper", "strict"], "docx": ["strict"], "md": ["strict"]}
+    assert names == {"pdf": ["paper", "keep_html", "strict"], "docx": ["strict"], "md": ["strict"]}
 
 
 def test_paper_changes_the_fact_sheet_key_alone():

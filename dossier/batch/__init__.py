@@ -20,7 +20,7 @@ from ..errors import DossierError, VerificationError
 from ..formats import output_name
 from ..options import OPTIONS, Settings, resolve
 from .plan import BuildConfig, Manifest, ProfileResult, SlugClaims, base_keys, fail, find_profiles, plan
-from .run import WorkerResult, collect_warnings, execute, render_profile
+from .run import Stopwatch, WorkerResult, collect_warnings, execute, render_profile
 from .store import output_lock, write_files
 
 
@@ -31,7 +31,8 @@ def settings_for(options: dict) -> Settings:
 
 def build(paths=None, *, settings: Settings | None = None, executor: cf.Executor | None = None,
           on_result: Callable[[ProfileResult], None] | None = None,
-          on_warning: Callable[[str], None] | None = None, **options) -> list[ProfileResult]:
+          on_warning: Callable[[str], None] | None = None,
+          timings: dict[str, tuple[float, float]] | None = None, **options) -> list[ProfileResult]:
     """Build every profile in `paths` (files or folders of *.yaml; default: the `content` option).
 
     Keywords are the options of options.OPTIONS (formats, out, templates, reference_docx,
@@ -40,28 +41,34 @@ def build(paths=None, *, settings: Settings | None = None, executor: cf.Executor
         on_result: called in the coordinator as each profile finishes.
         on_warning: called with each warning about the build as a whole (a manifest it could
             not read, say); default: the "dossier" logger. A profile's warnings are in its result.
+        timings: a dict to fill with {stage: (wall, CPU) seconds}, summed over the batch: the
+            workers' stages (with the `timings` option on) and the coordinator's.
 
     Returns:
         One ProfileResult per content file, in the order the files were found.
     """
     settings = settings or settings_for(options)
     warn = on_warning or logging.getLogger("dossier").warning
-    config = BuildConfig.from_settings(settings, warn)
-    sources = find_profiles(settings.content if paths is None else paths)
+    clock = Stopwatch(timings is not None)
+    with clock("coordinator: settings, theme, brand"):
+        config = BuildConfig.from_settings(settings, warn)
+    with clock("coordinator: find, hash and plan"):
+        sources = find_profiles(settings.content if paths is None else paths)
     out = Path(settings.out)
     with output_lock(out):
-        manifest = Manifest.load(out)
-        for problem in manifest.problems:
-            warn(problem)
-        base = base_keys(config)
-        results: dict[Path, ProfileResult] = {}
-        pending: list[tuple[Path, bytes, dict[str, str], tuple[str, ...]]] = []
-        for source in sources:
-            content, keys, stale, result = plan(source, base, manifest, settings.force)
-            if result is not None:
-                results[source] = result
-            else:
-                pending.append((source, content, keys, stale))
+        with clock("coordinator: find, hash and plan"):
+            manifest = Manifest.load(out)
+            for problem in manifest.problems:
+                warn(problem)
+            base = base_keys(config)
+            results: dict[Path, ProfileResult] = {}
+            pending: list[tuple[Path, bytes, dict[str, str], tuple[str, ...]]] = []
+            for source in sources:
+                content, keys, stale, result = plan(source, base, manifest, settings.force)
+                if result is not None:
+                    results[source] = result
+                else:
+                    pending.append((source, content, keys, stale))
         claims = SlugClaims(manifest, {r.slug: Path(r.source) for r in results.values() if r.slug})
         for source, error in claims.refuse_shared(pending).items():
             results[source] = ProfileResult(str(source))
@@ -73,11 +80,17 @@ def build(paths=None, *, settings: Settings | None = None, executor: cf.Executor
         try:
             for task, outcome in execute(pending, config, executor, settings.jobs, warn):
                 source, _content, keys, _stale = task
-                result = _finish(source, keys, outcome, out, manifest, claims)
+                with clock("coordinator: write files and manifest"):
+                    result = _finish(source, keys, outcome, out, manifest, claims)
+                for stage, (wall, cpu) in outcome.timings.items():
+                    clock.add(stage, wall, cpu)
                 results[source] = result
                 _notify(on_result, result)
         finally:
-            manifest.save()
+            with clock("coordinator: write files and manifest"):
+                manifest.save()
+    if timings is not None:
+        timings.update(clock.times)
     return [results[source] for source in sources]
 
 

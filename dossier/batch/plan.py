@@ -40,6 +40,8 @@ class BuildConfig:
     paper: str = "a4"
     strict: bool = False
     brand: Brand | None = None  # read once, here; it travels with the work like the theme
+    keep_html: bool = False  # also write the fact sheet's HTML beside it
+    timings: bool = False  # workers time each stage of their work
 
     @classmethod
     def from_settings(cls, settings, warn=None) -> "BuildConfig":
@@ -60,7 +62,7 @@ class BuildConfig:
                 raise EnvironmentProblem(f"brand file {path} does not exist")
             brand = load_brand(path, warn, strict=settings.strict)
         return cls(tuple(settings.formats), Theme.read(settings.templates), reference, settings.paper,
-                   settings.strict, brand)
+                   settings.strict, brand, settings.keep_html, settings.timings)
 
 
 @dataclass

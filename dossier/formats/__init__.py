@@ -29,6 +29,7 @@ class RenderOptions:
     strict: bool = False
     # None: the theme's reference.docx; a path, or (file name, bytes) as it travels to a worker.
     reference_docx: Path | tuple[str, bytes] | None = None
+    keep_html: bool = False  # the fact sheet's laid-out HTML is a companion file of the PDF
 
 
 def _nowhere(text: str) -> Sequence[Sequence[int]]:
@@ -69,8 +70,9 @@ class Writer(Protocol):
     def read_metadata(self, data: bytes) -> dict[str, str]:
         """The file's document metadata, in the keys of Document.metadata (VerificationError as read_text)."""
 
-    # A writer may also define `companions(document) -> {file name: bytes}`: files its output refers to,
-    # written beside it (the Markdown's pictures). Not part of the protocol: most outputs are one file.
+    # A writer may also define `companions(document, options) -> {file name: bytes}`: files written beside
+    # its output, after `render` (the Markdown's pictures, the fact sheet's HTML with --keep-html). They
+    # are not verified. Not part of the protocol: most outputs are one file.
 
 
 @dataclass(frozen=True)

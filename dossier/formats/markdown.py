@@ -10,7 +10,7 @@ def render(document, options) -> bytes:
     return document.report.encode("utf-8")
 
 
-def companions(document) -> dict[str, bytes]:
+def companions(document, options=None) -> dict[str, bytes]:
     """The files the Markdown refers to, written beside it: the timeline's picture, the brand's logo."""
     files = dict(document.pictures)
     if document.logo_file_name:

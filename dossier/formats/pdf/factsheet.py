@@ -37,8 +37,10 @@ def render(document, options) -> bytes:
     if context["brand_css"]:  # after the theme's: the brand's colours and families win
         stylesheets.append(_stylesheet(weasyprint, context["brand_css"], folders))
 
+    pages: dict[float, str] = {}
+
     def attempt(size: float) -> tuple[bool, Layout]:
-        html = render_template(env, TEMPLATE, {**context, "font_size": size})
+        html = pages[size] = render_template(env, TEMPLATE, {**context, "font_size": size})
         laid_out = _layout(weasyprint, html, folders, fetcher, stylesheets)
         layout = Layout(size, laid_out, spilled_blocks(laid_out))
         return not layout.spilled, layout
@@ -47,12 +49,36 @@ def render(document, options) -> bytes:
     if size is None:
         raise RenderError(f"{source}: the fact sheet does not fit one {context['paper']} page even at "
                           f"{FONT_STEPS[-1]} pt; {describe(layout.spilled)}; shorten that content")
+    if options.keep_html:  # the page as laid out, for --keep-html: see `companions`
+        css = [render_template(env, STYLESHEET, context)] + ([context["brand_css"]] if context["brand_css"] else [])
+        document.laid_out_html = standalone_html(pages[size], css)
     _set_metadata(layout.document, document.metadata)
     drop_attachments(layout.document, source)
     data, missing = _write_pdf(layout.document)
     if missing:
         _report_missing_glyphs(source, missing, options.strict)
     return data
+
+
+def companions(document, options) -> dict[str, bytes]:
+    """With --keep-html, `<slug>-factsheet.html`: the document WeasyPrint laid out for this PDF, its
+    stylesheets inlined, to open in a browser. Not verified, and not in the manifest's outputs."""
+    if not options.keep_html:
+        return {}
+    html = getattr(document, "laid_out_html", None)
+    if html is None:
+        raise RuntimeError("the fact sheet's HTML is kept while rendering it: render() first")
+    return {f"{document.slug}-factsheet.html": html.encode("utf-8")}
+
+
+def standalone_html(html: str, stylesheets: list[str]) -> str:
+    """The laid-out HTML with the stylesheets the renderer applied put in its head, in order, each in a
+    <style data-dossier-stylesheet> element (the benchmark's WeasyPrint-alone run takes them out again)."""
+    # "</" cannot end a <style> element early: in CSS, "<\\/" is the same text.
+    styles = "".join("<style data-dossier-stylesheet>\n" + css.replace("</", "<\\/") + "</style>\n"
+                     for css in stylesheets)
+    head_end = html.find("</head>")
+    return html[:head_end] + styles + html[head_end:] if head_end != -1 else styles + html
 
 
 def template_context(document, paper: str) -> dict:

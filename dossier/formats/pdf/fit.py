@@ -28,11 +28,13 @@ def largest_fitting(steps, attempt, estimate=None):
     """The largest of `steps` (largest first) at which `attempt` fits: (step, result), or (None, result).
 
     `attempt(step)` returns (fits, result). The first step is tried first, so content that fits
-    at full size costs one attempt. After that the search starts at the step `estimate(result of
-    the first attempt)` proposes (the middle step without one) and walks to larger type while it
-    fits, or to smaller type until it fits, so a good estimate costs two attempts in all. Smaller
-    type is assumed never to need more room. When not even the last step fits, the result is that
-    of the last step tried, the smallest.
+    at full size costs one attempt. After that the search starts at the smallest step not below
+    the size `estimate(result of the first attempt)` proposes (the middle step without one) and
+    walks to larger type while it fits, or to smaller type until it fits. The estimate aims a
+    little low, so the step just above it is the likeliest answer: starting there, content that
+    fits one step below full size costs two attempts in all (starting below it cost three).
+    Smaller type is assumed never to need more room. When not even the last step fits, the result
+    is that of the last step tried, the smallest.
     """
     results: dict[int, tuple[bool, object]] = {}
 
@@ -44,7 +46,8 @@ def largest_fitting(steps, attempt, estimate=None):
     if fits(0) or len(steps) == 1:
         return (steps[0] if results[0][0] else None), results[0][1]
     guess = estimate(results[0][1]) if estimate else steps[len(steps) // 2]
-    index = next((i for i, step in enumerate(steps) if i > 0 and step <= guess), len(steps) - 1)
+    at_or_above = [i for i, step in enumerate(steps) if i > 0 and step >= guess]
+    index = at_or_above[-1] if at_or_above else 1
     if fits(index):
         while index > 1 and fits(index - 1):
             index -= 1

@@ -128,9 +128,10 @@ def search(fits_from: float | None, estimate: float | None = None):
 @pytest.mark.parametrize("fits_from, estimate, expected, tried", [
     (9.0, None, 9.0, [9.0]),                    # the common case: one layout
     (8.5, 8.7, 8.5, [9.0, 8.5]),                # a good estimate: two
-    (8.0, 8.2, 8.0, [9.0, 8.0, 8.5]),           # one more to prove 8.5 does not fit
+    (8.5, 8.33, 8.5, [9.0, 8.5]),               # BigScience on A4: the estimate aims low, the step above it fits
+    (8.0, 8.07, 8.0, [9.0, 8.5, 8.0]),          # BigScience on Letter: one more, down
     (8.0, 8.7, 8.0, [9.0, 8.5, 8.0]),           # an optimistic estimate walks down
-    (8.5, 7.9, 8.5, [9.0, 7.5, 8.0, 8.5]),      # a pessimistic one walks up
+    (8.5, 7.9, 8.5, [9.0, 8.0, 8.5]),           # a pessimistic one walks up
     (None, 5.0, None, [9.0, 7.5]),              # hopeless: straight to the floor, then fail
     (8.5, None, 8.5, [9.0, 8.0, 8.5]),          # no estimate: start in the middle
 ])
