@@ -24,7 +24,11 @@ COMMANDS = {
     "schema": "print the content JSON Schema, or write it with -o FILE, for YAML editors",
     "watch": "rebuild what changed whenever content, a template or a reference document is saved",
     "config": "print the effective settings and where each came from",
+    "review": "compare a Word report an editor sent back with the report its content makes now",
+    "redline": "write the new edition's Word report with what changed since the old one as tracked changes",
 }
+# The options a review or a redline takes besides its own: those that decide the Word report a build makes.
+REPORT_OPTIONS = ("templates", "reference_docx", "brand", "strict")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -38,7 +42,7 @@ def make_parser() -> argparse.ArgumentParser:
                                      title="commands (dossier COMMAND --help for each)")
     for name, help_text in COMMANDS.items():
         sub = commands.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".",
-                                  epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                  epilog=EPILOGS.get(name, EPILOG), formatter_class=argparse.RawDescriptionHelpFormatter)
         _add_options(sub, name)
     return parser
 
@@ -52,6 +56,9 @@ def _add_options(parser: argparse.ArgumentParser, command: str) -> None:
         return
     if command == "schema":
         parser.add_argument("-o", "--output", metavar="FILE", help="write the schema to FILE instead of printing it")
+        return
+    if command in ("review", "redline"):
+        _add_report_options(parser, command)
         return
     for option in OPTIONS.values():
         if command == "config" or command in option.commands:
@@ -78,6 +85,52 @@ def _add_option(parser, option, command: str) -> None:
     else:
         parser.add_argument(*flags, dest=option.name, metavar=option.metavar or "VALUE", default=argparse.SUPPRESS,
                             help=help_text)
+
+
+def _review_epilog() -> str:
+    from .errors import ContentError, TemplateError, VerificationError
+
+    codes = {0: "no changes: the report says what its content says (comments, if any, are listed)",
+             10: "changes found: each printed with the content file's line and key path to edit",
+             UsageError.exit_code: "usage error: no such file; the content file cannot be found (give --content) "
+                                   "or is another profile's",
+             ContentError.exit_code: "content error: the content file is invalid",
+             TemplateError.exit_code: "template error: the theme or reference document cannot be used",
+             VerificationError.exit_code: "the file cannot be reviewed: not a Word document, damaged, too big, "
+                                          "linking outside itself, or not made by dossier",
+             1: "unexpected internal error (a bug: the traceback is printed)",
+             130: "interrupted (Ctrl-C, SIGTERM)"}
+    return "exit codes:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in sorted(codes.items()))
+
+
+EPILOGS = {
+    "review": _review_epilog(),
+    "redline": "the tracked changes' author is the new edition's publisher name, their date its as_of "
+               "(a month: its first day).\n" + EPILOG.replace("success: every output built and verified",
+                                                              "success: the redline written and verified"),
+}
+
+
+def _add_report_options(parser: argparse.ArgumentParser, command: str) -> None:
+    if command == "review":
+        parser.add_argument("report", metavar="EDITED.docx", help="the Word report as the editor sent it back")
+        parser.add_argument("--content", dest="review_content", metavar="FILE",
+                            help="the content file it was made from (default: found by the slug in the report's "
+                                 "properties, through output/manifest.json or the project's content files)")
+        parser.add_argument("--format", dest="review_format", choices=("text", "json", "md"), default="text",
+                            help="text for a terminal (the default), json for scripts, md for a report to keep")
+        parser.add_argument("-o", "--output", metavar="FILE", help="write the review to FILE instead of printing it")
+        parser.add_argument("--out", dest="out", metavar="DIR", default=argparse.SUPPRESS,
+                            help="the output folder whose manifest.json names the content file (default: the "
+                                 "project's, else output/; the folder the report was built in is looked at too)")
+    else:
+        parser.add_argument("old", metavar="OLD.yaml", help="the old edition's content file (with --since: the "
+                                                            "content file, whose revision REV is the old edition)")
+        parser.add_argument("new", metavar="NEW.yaml", nargs="?", help="the new edition's content file")
+        parser.add_argument("--since", metavar="REV", help="take the old edition from git: `git show REV:FILE`")
+        parser.add_argument("-o", "--output", metavar="FILE.docx", required=True, help="the Word report to write")
+    for name in REPORT_OPTIONS:
+        _add_option(parser, OPTIONS[name], command)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -203,8 +256,59 @@ def run_config(args) -> int:
     return 0
 
 
+def run_review(args) -> int:
+    from .review import review
+    from .review.render import FORMATTERS, as_text
+
+    settings, _project = load_settings(args)
+    result = review(args.report, settings, content=args.review_content,
+                    warn=lambda message: print(f"warning: {message}", file=sys.stderr, flush=True))
+    if args.output:
+        from .batch.store import write_files
+
+        formatter = FORMATTERS[args.review_format]
+        target = Path(args.output)
+        write_files(target.parent if str(target.parent) else Path("."), {target.name: formatter(result).encode()})
+        print(f"wrote {target}: {result.changes} change{'s' if result.changes != 1 else ''}")
+    elif args.review_format == "text":
+        sys.stdout.write(as_text(result, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+    else:
+        sys.stdout.write(FORMATTERS[args.review_format](result))
+    return result.exit_code
+
+
+def run_redline(args) -> int:
+    from .review import redline
+    from .review.tracking import old_revision
+
+    settings, _project = load_settings(args)
+    def warn(message: str) -> None:
+        print(f"warning: {message}", file=sys.stderr, flush=True)
+
+    if args.since:
+        if args.new:
+            raise UsageError("redline: give either OLD.yaml NEW.yaml, or one content file with --since REV")
+        new = Path(args.old)
+        old_label, old_data = old_revision(new, args.since)
+        old = Path(old_label)
+    else:
+        if not args.new:
+            raise UsageError("redline: give OLD.yaml and NEW.yaml, or one content file with --since REV")
+        old, new, old_data, old_label = Path(args.old), Path(args.new), None, None
+    for path in ([new] if args.since else [old, new]):
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+    data, summary = redline(old, new, settings, old_data=old_data, old_label=old_label, warn=warn)
+    from .batch.store import write_files
+
+    target = Path(args.output)
+    write_files(target.parent if str(target.parent) else Path("."), {target.name: data})
+    print(f"wrote {target}: {summary}")
+    return 0
+
+
 RUNNERS = {"build": run_build, "check": run_check, "new": run_new, "schema": run_schema, "watch": run_watch,
-           "config": run_config}
+           "config": run_config, "review": run_review, "redline": run_redline}
 
 
 QUIET_WHILE_BUILDING = ("distributed.client", "tornado.application")

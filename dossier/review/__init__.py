@@ -1,0 +1,114 @@
+"""The editing round trip: review a Word report an editor sent back against its content, and write a redline.
+
+`review(path)` finds the profile the report was made from, regenerates the report dossier would send
+now (in memory, the build's own code path), and compares the two block by block (reading.py reads a
+report, origins.py finds the content behind each block, compare.py aligns and diffs, render.py writes
+text, JSON or Markdown). `redline(old, new)` writes the new edition's report with what changed since
+the old one as Word tracked changes (tracking.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import UsageError
+
+# The exit code of `dossier review` when it found changes. 0-8 and 130 are taken (errors.py); a review
+# that finds changes has not failed, so it does not take the next error category's number.
+EXIT_CHANGES = 10
+MAX_REPORT_BYTES = 100 * 1024 * 1024  # a .docx on disk larger than this is refused unread
+
+
+@dataclass
+class Review:
+    report: str  # the edited file, as named
+    content: str  # the content file compared with
+    slug: str
+    items: list = field(default_factory=list)  # compare.Item
+    marks: dict = field(default_factory=dict)  # key path → content.Mark
+
+    @property
+    def changes(self) -> int:
+        return sum(1 for item in self.items if item.counts)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CHANGES if self.changes else 0
+
+
+def read_docx_file(path: Path) -> bytes:
+    """A .docx's bytes; a missing file, a folder, a pipe or a file over MAX_REPORT_BYTES is a UsageError."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror or 'cannot be read'}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"{path}: is not a regular file; expected a Word document (.docx)")
+    if info.st_size > MAX_REPORT_BYTES:
+        raise UsageError(f"{path}: is {info.st_size:,} bytes; a report this tool reviews has at most "
+                         f"{MAX_REPORT_BYTES:,}")
+    try:
+        with open(path, "rb") as file:
+            return file.read(MAX_REPORT_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def make_document(source: Path, settings, *, data: bytes | None = None, label: str | None = None, warn=None):
+    """The Document for a content file, with the theme, brand and strictness a build would use;
+    and the RenderOptions a build would give the Word writer."""
+    from ..batch.plan import BuildConfig
+    from ..content import load_profile
+    from ..document import Document
+    from ..formats import RenderOptions
+    from ..templating import environment_for
+
+    warn = warn or logging.getLogger("dossier").warning
+    config = BuildConfig.from_settings(settings, warn)
+    profile = load_profile(label or source, strict=settings.strict, warn=warn, data=data)
+    document = Document(profile, environment_for(config.theme), strict=config.strict, brand=config.brand)
+    options = RenderOptions(paper=config.paper, strict=config.strict, reference_docx=config.reference_docx)
+    return document, options
+
+
+def review(path: str | os.PathLike, settings, *, content: str | os.PathLike | None = None, warn=None) -> Review:
+    """Compare the edited report at `path` with the report dossier would make now from its content."""
+    from ..content import key_path_marks
+    from ..formats import FORMATS
+    from .compare import compare
+    from .locate import find_content, report_slug
+    from .reading import read_report
+
+    path = Path(path)
+    edited = read_report(read_docx_file(path), str(path))
+    slug = report_slug(edited.properties, str(path), content is not None)
+    if content is not None:
+        source = Path(content)
+        if not source.is_file():
+            raise UsageError(f"--content {source}: no such file")
+    else:
+        source = find_content(path, slug, settings)
+    document, options = make_document(source, settings, warn=warn)
+    if slug is not None and slug != document.slug:
+        raise UsageError(f"{path} is the report of {slug!r} (its document properties say so), but {source} is the "
+                         f"profile {document.slug!r}; name the right content file with --content")
+    regenerated = read_report(FORMATS["docx"].writer().render(document, options), "the regenerated report")
+    items = compare(regenerated, edited, document)
+    return Review(str(path), str(source), document.slug, items, key_path_marks(source))
+
+
+def redline(old: Path, new: Path, settings, *, old_data: bytes | None = None, old_label: str | None = None,
+            warn=None) -> tuple[bytes, list]:
+    """The new edition's Word report with what changed since the old one as tracked changes: (bytes, checks)."""
+    from .tracking import make_redline
+
+    old_document, _ = make_document(old, settings, data=old_data, label=old_label, warn=warn)
+    new_document, options = make_document(new, settings, warn=warn)
+    return make_redline(old_document, new_document, options)
+
+
+__all__ = ["EXIT_CHANGES", "Review", "redline", "review"]

@@ -1,0 +1,69 @@
+"""Which content file a report was made from: named with --content, else found by the slug the report's
+core properties carry (dc:identifier), through the manifest of the output folder it came from or the
+project's, else among the project's content files."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from ..errors import UsageError, VerificationError
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def report_slug(properties: dict[str, str], label: str, content_given: bool) -> str | None:
+    """The slug the report says it was made from; a report naming none was not made by dossier."""
+    slug = properties.get("identifier", "")
+    if SLUG.match(slug):
+        return slug
+    if content_given:
+        return None
+    raise VerificationError(f"{label}: not a report made by dossier: its document properties name no profile "
+                            f"(identifier {slug!r}); if it is one, name its content file with --content")
+
+
+def find_content(report: Path, slug: str, settings) -> Path:
+    """The content file whose slug is `slug`: the manifests first, then the project's content files."""
+    from ..batch.plan import find_profiles, peek_slug
+
+    looked = []
+    for out in dict.fromkeys([Path(settings.out), report.parent.parent, report.parent]):
+        manifest = out / "manifest.json"
+        if not manifest.is_file():
+            continue
+        looked.append(str(manifest))
+        try:
+            profiles = json.loads(manifest.read_text(encoding="utf-8")).get("profiles", {})
+        except (OSError, ValueError, AttributeError):
+            continue
+        if not isinstance(profiles, dict):
+            continue
+        for key, entry in sorted(profiles.items()):
+            if isinstance(entry, dict) and entry.get("slug") == slug and isinstance(key, str):
+                source = (out / key).resolve()
+                if source.is_file():
+                    return _relative(source)
+    try:
+        sources = find_profiles(settings.content)
+    except UsageError:
+        sources = []
+    for source in sources:
+        try:
+            if source.stat().st_size <= 1_000_000:
+                found = peek_slug(source.read_bytes())
+                if found and found[0] == slug:
+                    return source
+        except OSError:
+            continue
+    places = ", ".join(looked) or f"no manifest.json in {settings.out}"
+    raise UsageError(f"{report}: made from the profile {slug!r}, but neither a manifest ({places}) nor the content "
+                     f"files ({', '.join(map(str, settings.content))}) name it; give its content file with --content")
+
+
+def _relative(path: Path) -> Path:
+    try:
+        return path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
