@@ -140,7 +140,7 @@ def load_brand(path: str | Path, warn=None, *, strict: bool = False) -> Brand:
     link_color = _hex(getattr(getattr(typography, "link", None), "color", None), ("typography", "link", "color"),
                       where, problems)
     logo = _logo(parsed.logo, data.get("logo"), path.parent, where, problems)
-    background = colors.get("background", "#ffffff")
+    background = "#ffffff"  # the page every output is printed on: a brand's background is not applied
     uses = [("primary", ("color", "primary"), colors.get("primary")),
             ("secondary", ("color", "secondary"), colors.get("secondary")),
             ("foreground", ("color", "foreground"), colors.get("foreground")),
