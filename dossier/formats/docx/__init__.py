@@ -24,7 +24,9 @@ def render(document, options) -> bytes:
     from .package import add_header_and_footer, save, set_properties
     from .reference import ensure_styles, open_reference, reference_path
 
-    body = to_html(document.report_body, pictures=frozenset(document.picture_names))
+    # Every image stays an image (body.py embeds the Document's own pictures and refuses any other),
+    # so the conversion is the one the Markdown's read-back makes too: converted once, cached.
+    body = to_html(document.report_body, pictures=True)
     root = lxml.html.fragment_fromstring(body, create_parent="div")
     word = open_reference(reference_path(document.env, options))
     ensure_styles(word)
