@@ -8,7 +8,9 @@ imported here: a no-op rebuild loads no renderer.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import itertools
 import json
 import os
 import stat
@@ -91,17 +93,53 @@ def find_profiles(paths) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
-        elif path.is_file():
-            found.append(path)
-        elif path.exists():  # a pipe or a device (or a link to one): reading it might never end
-            raise UsageError(f"{path}: is not a regular file or a folder of *.yaml")
-        else:
+        mode = _mode(path)  # one stat per path named: a batch may name 10,000 files
+        if mode is None:
             raise UsageError(f"{path}: no such file or folder")
+        if stat.S_ISDIR(mode):
+            found.extend(path / name for name in _content_names(path))
+        elif stat.S_ISREG(mode):
+            found.append(path)
+        else:  # a pipe or a device (or a link to one): reading it might never end
+            raise UsageError(f"{path}: is not a regular file or a folder of *.yaml")
     if not found:
         raise UsageError(f"no content files (*.yaml) in {', '.join(map(str, paths))}")
     return list(dict.fromkeys(found))
+
+
+_ABSENT = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # the errors pathlib takes for "not there"
+
+
+def _mode(path: Path) -> int | None:
+    """st_mode of what `path` names, links followed; None where Path.exists() would say False."""
+    try:
+        return os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno in _ABSENT:
+            return None
+        raise
+
+
+def _content_names(folder: Path) -> list[str]:
+    """The *.yaml and *.yml regular files of `folder` (links followed), sorted by name.
+
+    One listing: the entries' types come with it, so only links cost a stat.
+    """
+    names = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            name = entry.name
+            dot = name.rfind(".")  # Path.suffix: a name that only starts with a dot has none
+            if 0 < dot < len(name) - 1 and name[dot:] in (".yaml", ".yml"):
+                try:
+                    regular = entry.is_file()
+                except OSError as exc:  # as Path.is_file(): a dangling or looping link is no file
+                    if exc.errno not in _ABSENT:
+                        raise
+                    regular = False
+                if regular:
+                    names.append(name)
+    return sorted(names)
 
 
 def base_keys(config: BuildConfig) -> dict[str, bytes]:
@@ -280,6 +318,9 @@ class Manifest:
         self.problems = problems or []  # what could not be read, as warnings
         self.changed = False
         self._journal: int | None = None
+        self._keys: dict[Path, str] = {}  # content file → its key, resolved once per build
+        self._folders: dict[Path, str] = {}  # content folder → its resolved path from out, with a final /
+        self._out: str | None = None  # the output folder, resolved
         self._by_slug: dict[str, set[str]] = {}
         for key, entry in profiles.items():
             self._by_slug.setdefault(entry["slug"], set()).add(key)
@@ -315,15 +356,35 @@ class Manifest:
         return manifest
 
     def key(self, source: Path) -> str:
-        return os.path.relpath(source.resolve(), self.out.resolve()).replace(os.sep, "/")
+        """The content file's path from the output folder, links resolved: its name in the manifest."""
+        key = self._keys.get(source)
+        if key is None:
+            key = self._keys[source] = self._key(source)
+        return key
+
+    def _key(self, source: Path) -> str:
+        """relpath(source.resolve(), out.resolve()), each folder resolved once: resolving costs a stat
+        per path component, and a batch has thousands of files in one folder."""
+        if self._out is None:
+            self._out = str(self.out.resolve())
+        if source.name in ("", ".", "..") or os.path.islink(source):
+            return os.path.relpath(source.resolve(), self._out).replace(os.sep, "/")
+        folder = self._folders.get(source.parent)
+        if folder is None:  # a plain name in a resolved folder: the folder's path from out, then the name
+            folder = os.path.relpath(source.parent.resolve(), self._out).replace(os.sep, "/")
+            folder = self._folders[source.parent] = "" if folder == "." else folder + "/"
+        return folder + source.name
 
     def slug(self, source: Path) -> str | None:
         return (self.profiles.get(self.key(source)) or {}).get("slug")
 
     def owner(self, slug: str, source: Path) -> Path | None:
         """Another content file, still present, whose outputs the manifest records under `slug`."""
+        recorded = self._by_slug.get(slug)
+        if not recorded:
+            return None
         mine = self.key(source)
-        for key in sorted(self._by_slug.get(slug, ())):
+        for key in sorted(recorded):
             if key != mine:
                 other = (self.out / key).resolve()
                 if other.is_file():
@@ -385,7 +446,10 @@ class Manifest:
         if not self.changed:
             return
         data = {"format": 1, "generator": GENERATOR, "profiles": dict(sorted(self.profiles.items()))}
-        write_files(self.out, {MANIFEST: (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()})
+        # The bytes of json.dumps(data, indent=2, ensure_ascii=False) + "\n", streamed: with indent, json
+        # encodes in Python, and joining its pieces for 10,000 profiles took more memory than the manifest.
+        pieces = json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(data)
+        write_files(self.out, {MANIFEST: _in_blocks(itertools.chain(pieces, ("\n",)))})
         try:
             os.unlink(self.out / JOURNAL)
         except FileNotFoundError:
@@ -393,6 +457,20 @@ class Manifest:
         except OSError as exc:
             raise EnvironmentProblem(f"cannot remove {self.out / JOURNAL}: {exc.strerror or exc}") from None
         self.changed = False
+
+
+def _in_blocks(pieces, size: int = 1 << 16):
+    """UTF-8 blocks of about `size` characters from many small text pieces."""
+    block: list[str] = []
+    length = 0
+    for piece in pieces:
+        block.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(block).encode()
+            block, length = [], 0
+    if block:
+        yield "".join(block).encode()
 
 
 def _shape(value) -> str:

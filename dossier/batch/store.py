@@ -8,6 +8,7 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import EnvironmentProblem, OutputBusy
@@ -18,9 +19,11 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
-def write_files(folder: Path, files: dict[str, bytes]) -> None:
+def write_files(folder: Path, files: dict[str, bytes | Iterable[bytes]]) -> None:
     """Write every file to a temporary name in `folder`, then rename each into place.
 
+    A file's data is its bytes, or an iterable of byte strings written one after the other
+    (a large manifest is streamed, never held whole in memory).
     A failure before the renames leaves the previous outputs exactly as they were;
     an interrupted build leaves no partial file behind.
     """
@@ -33,7 +36,11 @@ def write_files(folder: Path, files: dict[str, bytes]) -> None:
                 staged.append((temp, folder / name))
                 os.chmod(temp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are ordinary files
                 with os.fdopen(handle, "wb") as stream:
-                    stream.write(data)
+                    if isinstance(data, (bytes, bytearray, memoryview)):
+                        stream.write(data)
+                    else:
+                        for chunk in data:
+                            stream.write(chunk)
                     stream.flush()
                     os.fsync(stream.fileno())
             for temp, final in staged:
