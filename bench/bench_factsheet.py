@@ -81,7 +81,7 @@ def phases(pdf, document, options, runs: int) -> dict[str, list[float]]:
             stylesheet = pdf._stylesheet(weasyprint, render_template(env, pdf.STYLESHEET, context), folders)
         fetcher = pdf.make_fetcher(folders)
         with Timer() as t_layout:
-            laid_out = pdf._layout(weasyprint, html, folders, fetcher, stylesheet)
+            laid_out = pdf._layout(weasyprint, html, folders, fetcher, [stylesheet])
         with Timer() as t_write:
             pdf._write_pdf(laid_out)
         for name, timer in (("context", t_context), ("template", t_template), ("layout", t_layout),
