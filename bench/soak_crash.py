@@ -45,11 +45,9 @@ def children(pid: int) -> list[int]:
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            # Workers, not multiprocessing's resource tracker (a child of the build too).
-            if int(fields[1]) == pid and fields[0] != "Z" and b"resource_tracker" not in command:
+            if int(fields[1]) == pid and fields[0] != "Z":
                 found.append(int(entry.name))
     return found
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import hashlib
 import logging
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -20,7 +21,7 @@ from ..errors import DossierError, VerificationError
 from ..formats import output_name
 from ..options import OPTIONS, Settings, resolve
 from .plan import BuildConfig, Manifest, ProfileResult, SlugClaims, base_keys, fail, find_profiles, plan
-from .run import Stopwatch, WorkerResult, collect_warnings, execute, render_profile
+from .run import Stopwatch, WorkerResult, collect_warnings, execute, render_profile, start_pool, stop_pool
 from .store import output_lock, write_files
 
 
@@ -52,8 +53,21 @@ def build(paths=None, *, settings: Settings | None = None, executor: cf.Executor
     clock = Stopwatch(timings is not None)
     with clock("coordinator: settings, theme, brand"):
         config = BuildConfig.from_settings(settings, warn)
-    with clock("coordinator: find, hash and plan"):
-        sources = find_profiles(settings.content if paths is None else paths)
+    named = settings.content if paths is None else paths
+    # Workers forked before the content files are listed and the manifest and content read (see
+    # run.start_pool); a folder may hold many profiles, a file is one.
+    named_list = [named] if isinstance(named, (str, os.PathLike)) else list(named)
+    at_least = len(named_list) if len(named_list) != 1 or os.path.isfile(named_list[0]) else 2
+    pool = start_pool(settings.jobs, at_least) if executor is None else None
+    try:
+        with clock("coordinator: find, hash and plan"):
+            sources = find_profiles(named)
+        return _build(sources, settings, config, executor, pool, clock, on_result, warn, timings)
+    finally:
+        stop_pool(pool)  # nothing left to stop if the build used it
+
+
+def _build(sources, settings, config, executor, pool, clock, on_result, warn, timings):
     out = Path(settings.out)
     with output_lock(out):
         with clock("coordinator: find, hash and plan"):
@@ -78,7 +92,7 @@ def build(paths=None, *, settings: Settings | None = None, executor: cf.Executor
             if source in results:
                 _notify(on_result, results[source])
         try:
-            for task, outcome in execute(pending, config, executor, settings.jobs, warn):
+            for task, outcome in execute(pending, config, executor, settings.jobs, warn, pool):
                 source, _content, keys, _stale = task
                 with clock("coordinator: write files and manifest"):
                     result = _finish(source, keys, outcome, out, manifest, claims)

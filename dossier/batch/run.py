@@ -148,18 +148,39 @@ def _import_renderers(formats) -> None:
     import markdown  # noqa: F401
 
 
-# Workers start as fresh interpreters, not forks of the coordinator: a fork would carry the coordinator's
-# heap (the manifest, every result so far, the content waiting to be rendered) into every worker, which
-# grew workers from 41 MB at 100 profiles to 97 MB at 10,000. Spawned workers stay at their own size, for
-# about 0.1 s more to start each (Python and dossier imported anew; WeasyPrint is imported lazily either way).
-_SPAWN = multiprocessing.get_context("spawn")
+# Workers are forked (a caller's script needs no `if __name__ == "__main__":` guard, as it would to spawn
+# them), and forked early: see start_pool.
+_FORK = multiprocessing.get_context("fork")
 WINDOW = 4  # units in flight per worker: enough to keep every worker busy, few enough to keep memory flat
 MAX_BREAKS = 2  # a unit in flight when the pool broke this often is reported, not tried again
 
 
-def execute(pending, config: BuildConfig, executor, jobs, warn=logging.getLogger("dossier").warning
-            ) -> Iterator[tuple[tuple, WorkerResult]]:
-    """Yield (task, result) as each profile completes, on the executor given or a process pool of our own.
+def start_pool(jobs: int | None, profiles: int):
+    """A process pool for a build of `profiles` profiles, its workers forked now; None if the build
+    will render in this process (one worker, one profile).
+
+    Called before the build reads its manifest and content: a worker forked later would carry the
+    coordinator's heap at that time (the manifest, the results so far, the content waiting to be
+    rendered), which grew workers from 41 MB at 100 profiles to 97 MB at 10,000. Forked first, they
+    stay at their own size. A build with nothing to do stops them unused (a few milliseconds)."""
+    workers = jobs or os.cpu_count() or 1
+    if workers == 1 or profiles < 2:
+        return None
+    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, mp_context=_FORK)
+    pool.submit(int)  # a fork pool starts every worker at its first task
+    return pool
+
+
+def stop_pool(pool) -> None:
+    """Stop a pool from start_pool that the build did not use (execute stops one it used)."""
+    if pool is not None:
+        _stop(pool, dict(getattr(pool, "_processes", None) or {}), kill=False)
+
+
+def execute(pending, config: BuildConfig, executor, jobs, warn=logging.getLogger("dossier").warning,
+            pool=None) -> Iterator[tuple[tuple, WorkerResult]]:
+    """Yield (task, result) as each profile completes, on the executor given or a process pool of our own
+    (`pool`, from start_pool, if the caller started one; execute stops it when it is done with it).
 
     `pending` holds (source path, content bytes, keys, formats to build) tasks. At most WINDOW
     units per worker are submitted at a time, so a batch of any size holds few in memory.
@@ -174,7 +195,7 @@ def execute(pending, config: BuildConfig, executor, jobs, warn=logging.getLogger
         return
     expected = collections.Counter(index for index, _task, _unit in units)
     parts: dict[int, list[WorkerResult]] = {}
-    results = (_on_own_pool(units, min(workers, len(units)), warn) if executor is None
+    results = (_on_own_pool(units, min(workers, len(units)), warn, pool) if executor is None
                else _on_executor(executor, units, WINDOW * max(workers, 2)))
     for (index, task, _unit), result in results:
         parts.setdefault(index, []).append(result)
@@ -216,7 +237,7 @@ def _on_executor(executor, units, window: int):
             future.cancel()
 
 
-def _on_own_pool(units, workers: int, warn):
+def _on_own_pool(units, workers: int, warn, first_pool=None):
     """Run units on process pools of our own: (unit, result) as each ends, whatever happens to a worker.
 
     A worker that dies (the out-of-memory killer, a kill -9) breaks the pool: the unit it was
@@ -227,7 +248,8 @@ def _on_own_pool(units, workers: int, warn):
     breaks: collections.Counter = collections.Counter()
     with tempfile.TemporaryDirectory(prefix="dossier-workers-") as markers:
         while queue:
-            pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, mp_context=_SPAWN)
+            pool, first_pool = first_pool or cf.ProcessPoolExecutor(
+                max_workers=workers, initializer=_worker_init, mp_context=_FORK), None
             running: dict = {}
             processes: dict = {}  # our own references: the broken pool may drop its own before we look
             broken = False

@@ -32,16 +32,14 @@ def start_build(content: Path, out: Path, *args: str) -> subprocess.Popen:
 
 
 def children(pid: int) -> list[int]:
-    """The build's worker processes (not multiprocessing's resource tracker, a child too)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if int(fields[1]) == pid and b"resource_tracker" not in command:
+            if int(fields[1]) == pid:
                 found.append(int(entry.name))
     return found
 
@@ -125,11 +123,8 @@ def test_what_a_killed_batch_finished_is_kept(many, tmp_path):
 
 
 def test_a_killed_worker_is_reported_and_the_rest_is_built(many, tmp_path, monkeypatch):
-    # Workers are forked from this process here (a build spawns them), so they run this stand-in:
-    # p2's worker dies as the out-of-memory killer would end it.
-    import multiprocessing
-
-    monkeypatch.setattr(run, "_SPAWN", multiprocessing.get_context("fork"))
+    # Workers are forked from this process, so they run this stand-in: p2's worker dies as the
+    # out-of-memory killer would end it.
     real = run.render_profile
 
     def dies_on_p2(source, content, config):
