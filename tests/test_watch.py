@@ -212,3 +212,17 @@ def test_settings_no_save_could_fix_end_it_at_once(project, monkeypatch, capsys,
     monkeypatch.chdir(project)
     assert main(argv) == code
     assert capsys.readouterr().err == message
+
+
+def test_the_brand_file_and_the_files_it_names_are_watched(project):
+    brand = project / "brand"
+    (brand / "fonts").mkdir(parents=True)
+    (brand / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (brand / "fonts" / "x.ttf").write_bytes(b"")
+    (brand / "notes.txt").write_text("not named by the brand")
+    (brand / "_brand.yml").write_text("logo: logo.svg\ntypography:\n  fonts:\n    - family: X\n      source: file\n"
+                                      "      files: [fonts/x.ttf]\n", encoding="utf-8")
+    settings, found = effective_settings({"brand": str(brand / "_brand.yml")}, cwd=project)
+    targets = watch_targets(settings, found)
+    assert all(targets.relevant(path) for path in (brand / "_brand.yml", brand / "logo.svg", brand / "fonts" / "x.ttf"))
+    assert not targets.relevant(brand / "notes.txt")
