@@ -134,10 +134,11 @@ def contains(text: str, value: str, wraps: bool = False) -> bool:
 
     With `wraps` (an output whose lines break inside values: the PDF), a line break in
     `text` stands for a space, or for nothing where a line may break without one: after
-    a hyphen or slash, next to punctuation, or next to a letter of a script written without
-    spaces between words (CJK, Thai, Lao, Khmer, Myanmar); never between two letters or digits
-    of other scripts. Elsewhere a line break ends a paragraph. A value in those scripts may
-    also touch the words around it, which are not set apart by spaces.
+    a hyphen or slash, next to punctuation, next to a CJK character, or next to a letter of a
+    script written without spaces between words (Thai, Lao, Khmer, Myanmar); never between two
+    letters or digits of other scripts. Elsewhere a line break ends a paragraph. A value that
+    starts or ends with a letter of those four scripts may also touch a letter of them: their
+    words are not set apart by spaces.
     """
     if next(_as_written(text, value), None) is not None:
         return True
@@ -177,7 +178,7 @@ def _wrapping_pattern(value: str) -> re.Pattern:
 def _may_break_between(before: str, after: str) -> bool:
     if not (before.isalnum() and after.isalnum()):
         return True
-    return _unspaced(before) or _unspaced(after)
+    return _wide(before) or _wide(after) or _unspaced(before) or _unspaced(after)
 
 
 def _wide(char: str) -> bool:
@@ -185,9 +186,11 @@ def _wide(char: str) -> bool:
 
 
 def _unspaced(char: str) -> bool:
-    """A character of a script written without spaces between words (CJK; Thai, Lao, Khmer, Myanmar):
-    a line may break next to it, and a word of it may touch the next with no space."""
-    return _wide(char) or "\u0e00" <= char <= "\u0eff" or "\u1000" <= char <= "\u109f" or "\u1780" <= char <= "\u17ff"
+    """A letter or mark of a script written without spaces between words (Thai, Lao, Myanmar, Khmer): a
+    line may break next to it, and a word of it may touch the words around it. Not their digits ('๔๖'
+    is not found in '๒๐๔๖'), and not CJK or Hangul, whose whole-word rule is as for other scripts."""
+    return (("\u0e00" <= char <= "\u0eff" or "\u1000" <= char <= "\u109f" or "\u1780" <= char <= "\u17ff")
+            and unicodedata.category(char)[0] in "LM")
 
 
 def _as_written(text: str, value: str):

@@ -178,3 +178,13 @@ def test_thai_wraps_between_words_and_touches_its_neighbours():
     assert not contains("ดูแลระบบเซนเซอร์ม่านหมอก-8", value, wraps=True)
     assert not contains("ระบบเซนเซอร์ม่าน\n\nหมอก-9", value, wraps=True)  # a paragraph break is not a wrap
     assert not contains("2046", "46", wraps=True) and not contains("Sylva-9x", "Sylva-9", wraps=True)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("대한민국 서울특별시", "서울"),  # Korean sets words apart with spaces
+    ("가나다라", "나다"),
+    ("ปี ๒๐๔๖ แล้ว", "๔๖"),  # Thai digits are digits: '46' is not in '2046' in any script
+    ("二千四十六", "四十六"),
+])
+def test_the_thai_rule_does_not_reach_other_scripts_or_digits(text, value):
+    assert not contains(text, value) and not contains(text, value, wraps=True)
