@@ -33,7 +33,7 @@ class Font:
     family: str
     filename: str  # as the brand file names it, inside its folder
     data: bytes
-    weight: int = 400
+    weight: int | str = 400  # CSS font-weight: 400, 700, or a range '100 900'
     style: str = "normal"
 
 
@@ -245,6 +245,16 @@ def _colors(parsed, data: dict, where, problems: list[str]) -> dict[str, str]:
     return found
 
 
+def _css_weight(weight) -> int | str:
+    """brand-yml's weight of a font file as CSS has it: 700 for 'bold', 400 for 'normal' and 'auto'
+    (brand-yml turns 'thin', 'semi-bold'… into numbers itself), '100 900' for a variable font's range."""
+    if isinstance(weight, tuple) and len(weight) == 2:
+        return f"{int(weight[0])} {int(weight[1])}"
+    if isinstance(weight, int) and not isinstance(weight, bool):
+        return weight
+    return {"bold": 700}.get(str(weight), 400)
+
+
 def _family(style) -> str | None:
     if style is None:
         return None
@@ -278,9 +288,8 @@ def _fonts(typography, folder: Path, where, problems: list[str], warnings: list[
                     continue
                 data = read_inside(folder, text, key_path, where, problems)
                 if data is not None:
-                    weight = getattr(getattr(item, "weight", None), "root", 400)
-                    fonts.append(Font(family, text, data, weight if isinstance(weight, int) else 400,
-                                      getattr(item, "style", "normal") or "normal"))
+                    weight = _css_weight(getattr(getattr(item, "weight", None), "root", 400))
+                    fonts.append(Font(family, text, data, weight, getattr(item, "style", "normal") or "normal"))
     return fonts, downloaded
 
 

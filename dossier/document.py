@@ -45,9 +45,9 @@ class Document:
         self.timeline = self._timeline()
         # What verification looks for in every output: each fact, and each milestone's date and label.
         self.checked: dict[str, str] = dict(self.facts)
-        for number, milestone in enumerate(self.timeline):
-            self.checked[f"timeline[{number}].date"] = milestone["when"]
-            self.checked[f"timeline[{number}].label"] = milestone["label"]
+        for milestone in self.timeline:  # named by their place in the content, whatever their date order
+            self.checked[f"timeline[{milestone['index']}].date"] = milestone["when"]
+            self.checked[f"timeline[{milestone['index']}].label"] = milestone["label"]
         self.subject = _subject(markup.plain_text(self.prose(profile.description)))
         publisher = profile.publisher
         self.attribution = f"{publisher.name} — {publisher.tagline}" if publisher.tagline else publisher.name
@@ -64,14 +64,15 @@ class Document:
 
     def _timeline(self) -> list[dict[str, str]]:
         """The milestones in date order: `date` (YYYY[-MM[-DD]]), `when` (the date as printed: a fact's
-        value as written, else the date in the profile's language) and `label`."""
+        value as written, else the date in the profile's language), `label`, and `index`, the
+        milestone's place in the content's `timeline:`."""
         language = self.profile.language
         milestones = []
-        for milestone in self.profile.timeline:
+        for index, milestone in enumerate(self.profile.timeline):
             reference = REFERENCE.fullmatch(milestone.date)
             when = self.facts[reference.group(1)] if reference else i18n.format_as_of(milestone.date, language)
             date = i18n.parse_written_date(when if reference else milestone.date, language)
-            milestones.append({"date": date, "when": when, "label": milestone.label})
+            milestones.append({"date": date, "when": when, "label": milestone.label, "index": index})
         return sorted(milestones, key=lambda milestone: milestone["date"])
 
     @property

@@ -195,3 +195,22 @@ def test_a_build_finds_the_project_brand_and_every_output_carries_it(tmp_path, m
     (project / "_brand.yml").write_text((project / "_brand.yml").read_text().replace("#b35c00", "#9a4f00"))
     settings, _project = effective_settings({"content": ["aurora.yaml"], "out": "out", "jobs": 1}, cwd=project)
     assert batch.build(settings=settings)[0].status == "built"
+
+
+def test_font_weights_by_name_and_range_reach_the_stylesheet(tmp_path):
+    for name in ("r.ttf", "b.ttf", "v.ttf"):
+        (tmp_path / name).write_bytes(b"\0")
+    path = write_brand(tmp_path, """\
+        typography:
+          fonts:
+            - family: Example
+              source: file
+              files:
+                - {path: r.ttf, weight: normal}
+                - {path: b.ttf, weight: bold}
+                - {path: v.ttf, weight: 100..900}
+        """)
+    brand = load_brand(path, lambda _warning: None)
+    assert [font.weight for font in brand.fonts] == [400, 700, "100 900"]
+    css = stylesheet(brand)
+    assert "font-weight: 700;" in css and "font-weight: 100 900;" in css

@@ -44,6 +44,8 @@ def test_dates_are_written_in_the_profile_language_and_sorted(tmp_path, env):
     document = Document(load_profile(path), env)
     assert [(m["when"], m["label"]) for m in document.timeline] == [
         ("2021", "Première"), ("mai 2023", "Entre"), ("2 mars 2024", "Deuxième")]
+    # Verification names a milestone by its place in the content, not in date order.
+    assert document.checked["timeline[0].label"] == "Deuxième" and document.checked["timeline[1].date"] == "2021"
     assert document.timeline_alt == "Chronologie. 2021: Première; mai 2023: Entre; 2 mars 2024: Deuxième"
 
 
@@ -70,7 +72,7 @@ def test_a_fact_written_as_a_date_in_the_profile_language_places_its_milestone(t
                                                         "    value: 17 novembre 2022\n"), encoding="utf-8")
     path.write_text(path.read_text().replace("language: en", "language: fr"), encoding="utf-8")
     document = Document(load_profile(path))
-    assert document.timeline == [{"date": "2022-11-17", "when": "17 novembre 2022", "label": "Start"}]
+    assert document.timeline == [{"date": "2022-11-17", "when": "17 novembre 2022", "label": "Start", "index": 0}]
 
 
 def test_the_fact_sheet_reads_each_milestone_date_then_label_in_order(bigscience_outputs):

@@ -54,10 +54,10 @@ def build(paths=None, *, settings: Settings | None = None, executor: cf.Executor
     with clock("coordinator: settings, theme, brand"):
         config = BuildConfig.from_settings(settings, warn)
     named = settings.content if paths is None else paths
+    named = [named] if isinstance(named, (str, os.PathLike)) else list(named)  # an iterator is read once
     # Workers forked before the content files are listed and the manifest and content read (see
     # run.start_pool); a folder may hold many profiles, a file is one.
-    named_list = [named] if isinstance(named, (str, os.PathLike)) else list(named)
-    at_least = len(named_list) if len(named_list) != 1 or os.path.isfile(named_list[0]) else 2
+    at_least = len(named) if len(named) != 1 or os.path.isfile(named[0]) else 2
     pool = start_pool(settings.jobs, at_least) if executor is None else None
     try:
         with clock("coordinator: find, hash and plan"):

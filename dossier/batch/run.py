@@ -148,9 +148,9 @@ def _import_renderers(formats) -> None:
     import markdown  # noqa: F401
 
 
-# Workers are forked (a caller's script needs no `if __name__ == "__main__":` guard, as it would to spawn
-# them), and forked early: see start_pool.
-_FORK = multiprocessing.get_context("fork")
+# Workers are forked where the system can (a caller's script needs no `if __name__ == "__main__":` guard,
+# as it would to spawn them), and forked early: see start_pool. Elsewhere (Windows), Python's default.
+_FORK = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
 WINDOW = 4  # units in flight per worker: enough to keep every worker busy, few enough to keep memory flat
 MAX_BREAKS = 2  # a unit in flight when the pool broke this often is reported, not tried again
 

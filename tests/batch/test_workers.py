@@ -34,3 +34,10 @@ def test_a_pool_is_started_only_for_a_build_that_can_use_one():
     finally:
         run.stop_pool(pool)
     assert all(process.exitcode is not None for process in processes)  # stopped, not left behind
+
+
+def test_an_iterator_of_paths_is_read_once(tmp_path):
+    from dossier import batch
+
+    results = batch.build((path for path in [AURORA]), out=tmp_path / "out", formats=("md",), jobs=2)
+    assert [r.status for r in results] == ["built"]
