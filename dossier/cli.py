@@ -92,11 +92,12 @@ def _review_epilog() -> str:
 
     codes = {0: "no changes: the report says what its content says (comments, if any, are listed)",
              10: "changes found: each printed with the content file's line and key path to edit",
-             UsageError.exit_code: "usage error: no such file; the content file cannot be found (give --content) "
-                                   "or is another profile's",
+             UsageError.exit_code: "usage error: no such file, or a file over 100 MB; the content file cannot be "
+                                   "found (give --content) or is another profile's",
              ContentError.exit_code: "content error: the content file is invalid",
              TemplateError.exit_code: "template error: the theme or reference document cannot be used",
-             VerificationError.exit_code: "the file cannot be reviewed: not a Word document, damaged, too big, "
+             VerificationError.exit_code: "the file cannot be reviewed: not a Word document, damaged, too big "
+                                          "unpacked (a zip bomb, over 20,000 paragraphs or 5,000 comments), "
                                           "linking outside itself, or not made by dossier",
              1: "unexpected internal error (a bug: the traceback is printed)",
              130: "interrupted (Ctrl-C, SIGTERM)"}

@@ -54,6 +54,15 @@ def compare(regenerated: Report, edited: Report, document) -> list[Item]:
     pairs, changed, moved, leftover_new, after = (alignment.pairs, alignment.changed, alignment.moved,
                                                    alignment.added, alignment.after)
 
+    # Positions by identity, and removed blocks by their text, worked out once: a hostile file may hold
+    # thousands of pending deletions, and scanning lists per block made a 116 KB file take a minute.
+    position = {id(block): j for j, block in enumerate(kept)}
+    place = {id(block): k for k, block in enumerate(edited.blocks)}
+    removed_by_key: dict[str, list[Block]] = {}
+    for b in removed:
+        if b.original:
+            removed_by_key.setdefault(normalise(b.original), []).append(b)
+
     items: list[Item] = []
     used: set = set()  # removed blocks reported with the block they deleted
     vanished: set[str] = set()  # facts reported as gone from the report (once each)
@@ -91,18 +100,18 @@ def compare(regenerated: Report, edited: Report, document) -> list[Item]:
                 items.append(Item("moved", section_of(i), what, path, block.text, other.text, note=note,
                                   tracked=list(other.tracked), order=i))
         else:
-            gone = [b for b in removed if b.original and normalise(b.original) == block.key and b not in used]
+            gone = [b for b in removed_by_key.get(block.key, ()) if b not in used][:1]
             used.update(gone[:1])
             tracked = [change for b in gone[:1] for change in b.tracked]
             note = "deleted as a pending tracked change" if tracked else ""
             items.append(Item("deleted", section_of(i), what, path, block.text, "", note=note, tracked=tracked,
                               order=i))
             items.extend(_vanished_facts(block, section_of(i), i, document, edited_text, vanished))
+    nearest = _nearest_matched(edited.blocks, position, {j: i for i, j in {**pairs, **changed, **moved}.items()})
     for block in removed:  # a pending deletion of text the content no longer has either
         if block in used:
             continue
-        index = edited.blocks.index(block)
-        i = _nearest_before(edited.blocks, index, kept, {j: i for i, j in {**pairs, **changed, **moved}.items()})
+        i = nearest[place[id(block)]]
         origin = origin_of(i)
         items.append(Item("tracked", section_of(i), "deleted " + ("table row" if block.kind == "row" else block.kind),
                           origin.path if origin else None, block.original, "",
@@ -126,10 +135,10 @@ def compare(regenerated: Report, edited: Report, document) -> list[Item]:
                               order=len(regen) + 1))
             continue
         block = edited.blocks[comment.block]
-        j = kept.index(block) if block in kept else None
+        j = position.get(id(block))
         i = matched.get(j) if j is not None else None
         if i is None:
-            i = after[j] if j is not None else _nearest_before(edited.blocks, comment.block, kept, matched)
+            i = after[j] if j is not None else nearest[comment.block]
         origin = origin_of(i)
         items.append(Item("comment", section_of(i), "comment", origin.path if origin else None,
                           comment=comment, counts=False, order=i + 0.75))
@@ -225,13 +234,16 @@ def _insertion_points(count: int, matched: dict[int, int]) -> list[int]:
     return after
 
 
-def _nearest_before(blocks: list[Block], index: int, kept: list[Block], matched: dict[int, int]) -> int:
-    for k in range(index, -1, -1):
-        if blocks[k] in kept:
-            j = kept.index(blocks[k])
-            if j in matched:
-                return matched[j]
-    return -1
+def _nearest_matched(blocks: list[Block], position: dict[int, int], matched: dict[int, int]) -> list[int]:
+    """For each block of the edited report, the regenerated block matched to the nearest kept block at or
+    before it (-1 if none): where a pending deletion or a comment on a removed block belongs."""
+    nearest, last = [], -1
+    for block in blocks:
+        j = position.get(id(block))
+        if j is not None and j in matched:
+            last = matched[j]
+        nearest.append(last)
+    return nearest
 
 
 def _sections(blocks: list[Block]) -> list[str]:

@@ -43,7 +43,8 @@ def find_content(report: Path, slug: str, settings) -> Path:
         for key, entry in sorted(profiles.items()):
             if isinstance(entry, dict) and entry.get("slug") == slug and isinstance(key, str):
                 source = (out / key).resolve()
-                if source.is_file():
+                # A manifest beside a file someone sent may be theirs too: only a YAML file is taken.
+                if source.suffix in (".yaml", ".yml") and source.is_file():
                     return _relative(source)
     try:
         sources = find_profiles(settings.content)

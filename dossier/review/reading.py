@@ -14,6 +14,8 @@ from ..formats.docx.reader import CORE_NS, DOCUMENT, W, _core_properties_name, _
 # A report of dossier's has a few hundred paragraphs; an edited one a few more. Past these a file is
 # refused before it is compared (a comparison is quadratic at worst).
 MAX_PARAGRAPHS = 20_000
+MAX_COMMENTS = 5_000  # a long report with a busy editor has a few hundred
+MAX_ANCHOR = 400  # characters of a comment's anchored text kept: the output quotes it shortened anyway
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # word/document.xml unpacked; BigScience's is 40 kB
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -109,6 +111,9 @@ def read_report(data: bytes, label: str) -> Report:
     if count > MAX_PARAGRAPHS:
         raise VerificationError(f"{label}: too big to review: {count:,} paragraphs; a report this tool reviews "
                                 f"has at most {MAX_PARAGRAPHS:,}")
+    if len(comments) > MAX_COMMENTS:
+        raise VerificationError(f"{label}: too big to review: {len(comments):,} comments; a report this tool "
+                                f"reviews has at most {MAX_COMMENTS:,}")
     walker = _Walker(styles, comments)
     walker.walk(body)
     for comment in comments.values():
@@ -272,6 +277,7 @@ class _Walker:
         rejected: list[str] = []
         tracked: list[Tracked] = []
         starts: list[Comment] = []
+        started: set[int] = set()
         change_text: dict[int, list[str]] = {}
 
         def visit(element, state: str | None, change: Tracked | None) -> None:
@@ -298,18 +304,26 @@ class _Walker:
                     piece = "-"
                 elif tag == f"{W}commentRangeStart" or tag == f"{W}commentReference":
                     comment = self.comments.get(child.get(f"{W}id", ""))
-                    if comment is not None and comment.block is None and comment not in starts:
+                    if comment is not None and comment.block is None and id(comment) not in started:
                         starts.append(comment)
-                    if tag == f"{W}commentRangeStart":
+                        started.add(id(comment))
+                    if tag == f"{W}commentRangeStart" and comment is not None:
                         self.open.add(child.get(f"{W}id", ""))
                 elif tag == f"{W}commentRangeEnd":
                     self.open.discard(child.get(f"{W}id", ""))
                 if piece is not None:
                     if state != "del":
                         accepted.append(piece)
+                        # Each open range gathers its anchor up to MAX_ANCHOR characters, then is done:
+                        # ranges a hostile file never closes would otherwise grow with every run.
+                        full = []
                         for comment_id in self.open:
-                            if comment_id in self.comments:
-                                self.comments[comment_id].anchor += piece
+                            comment = self.comments[comment_id]
+                            comment.anchor += piece
+                            if len(comment.anchor) >= MAX_ANCHOR:
+                                comment.anchor = comment.anchor[:MAX_ANCHOR]
+                                full.append(comment_id)
+                        self.open.difference_update(full)
                     if state != "ins":
                         rejected.append(piece)
                     if change is not None:

@@ -48,12 +48,18 @@ def when(date: str) -> str:
 
 def tracked_line(change) -> str:
     text = f" {_quote(change.text)}" if change.text else ""
-    return f"{change.kind}{text} ({change.author or 'no author'}, {when(change.date)})"
+    return f"{change.kind}{text} ({_safe(change.author) or 'no author'}, {_safe(when(change.date))})"
 
 
 def comment_line(comment) -> str:
     anchor = f" on {_quote(comment.anchor)}" if comment.anchor else ""
-    return f"{comment.author or 'no author'} ({when(comment.date)}){anchor}: {comment.text}"
+    return f"{_safe(comment.author) or 'no author'} ({_safe(when(comment.date))}){anchor}: {_safe(comment.text)}"
+
+
+def _safe(text: str) -> str:
+    """Text from the edited file, safe to print: a character that is not printable (a control, an escape
+    that a terminal would obey, a bidi override that would reorder the line) is shown as its code."""
+    return "".join(char if char.isprintable() else f"\\u{ord(char):04x}" for char in text)
 
 
 def _quote(text: str, width: int = 60) -> str:
@@ -80,7 +86,8 @@ def body_lines(item, style: str) -> list[tuple[str, str]]:
         lines.append(("text", _quote(item.old, 200)))
     elif item.kind in ("changed", "tracked") or (item.kind == "moved" and item.old != item.new):
         if item.old != item.new:
-            lines.append(("diff", words.marked(item.old, item.new, words.edits(item.old, item.new), style)))
+            old, new = _safe(item.old), _safe(item.new)
+            lines.append(("diff", words.marked(old, new, words.edits(old, new), style)))
         else:
             lines.append(("text", _quote(item.new, 200)))
     elif item.kind in ("added", "deleted", "moved"):

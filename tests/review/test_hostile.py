@@ -119,3 +119,31 @@ def test_a_missing_file_and_a_folder(tmp_path, capsys):
     missing = tmp_path / "nothing.docx"
     assert run(capsys, missing) == (2, f"error: {missing}: No such file or directory")
     assert run(capsys, tmp_path) == (2, f"error: {tmp_path}: is not a regular file; expected a Word document (.docx)")
+
+
+def test_text_from_the_file_cannot_drive_the_terminal(tmp_path, capsys, aurora_report, editor):
+    """A comment's author and text are printed with control characters and bidi overrides escaped."""
+    edited = editor(aurora_report)
+    # XML 1.0 allows C1 controls (U+009B is a terminal's CSI) and bidi overrides, not ESC itself.
+    edited.comment("Aurora Lab", "fine\x9b2J\u202eevil")
+    path = tmp_path / "edited.docx"
+    path.write_bytes(edited.bytes())
+    assert main(["review", str(path), "--content", A]) == 0
+    out = capsys.readouterr().out
+    assert "\x9b" not in out and "\u202e" not in out
+    assert "fine\\u009b2J\\u202eevil" in out
+
+
+def test_too_many_comments_are_refused(tmp_path, capsys, aurora_report, editor):
+    from dossier.review.reading import MAX_COMMENTS
+
+    comments = b"".join(b'<w:comment w:id="%d" w:author="x"><w:p><w:r><w:t>c</w:t></w:r></w:p></w:comment>' % i
+                        for i in range(MAX_COMMENTS + 1))
+    xml = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:comments xmlns:w="'
+           b'http://schemas.openxmlformats.org/wordprocessingml/2006/main">' + comments + b"</w:comments>")
+    commented = editor(aurora_report)
+    commented.comment("Aurora Lab", "one")  # makes the comments part, then filled with too many
+    path = tmp_path / "report.docx"
+    path.write_bytes(with_member(commented.bytes(), "word/comments.xml", lambda _xml: xml))
+    code, err = run(capsys, path, "--content", A)
+    assert code == 6 and f"too big to review: {MAX_COMMENTS + 1:,} comments" in err
