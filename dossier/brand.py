@@ -405,10 +405,18 @@ def read_inside(folder: Path, name: str, key_path: tuple, where, problems: list[
 
     if _refuse_outside(folder, name, key_path, where, problems):
         return None
-    target = os.path.realpath(os.path.join(os.path.realpath(folder), name))
+    root = os.path.realpath(folder)
+    target = os.path.realpath(os.path.join(root, name))
     try:
-        descriptor = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        # The path was checked resolved; a link put in its place since is not followed, and what was
+        # opened is checked again where the system says (Linux: /proc/self/fd).
+        descriptor = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
         with open(descriptor, "rb") as handle:
+            opened = f"/proc/self/fd/{handle.fileno()}"
+            if os.path.islink(opened) and os.path.commonpath([root, os.readlink(opened)]) != root:
+                problems.append(where(key_path, f"{name!r} is outside the brand file's folder {root}; "
+                                                "a brand reads files from its own folder only"))
+                return None
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode):
                 problems.append(where(key_path, f"{name!r} is not a regular file"))
