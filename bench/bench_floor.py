@@ -31,23 +31,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_batch import make_profiles  # the same generated profiles (bench/ is this script's folder)
+
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "content" / "bigscience.yaml"
 TARGETS = {"floor_ratio": 1.35, "pandoc_ratio": 0.1}
 STYLE = re.compile(r"<style data-dossier-stylesheet>\n(.*?)</style>\n", re.S)
-
-
-def make_profiles(folder: Path, count: int) -> list[Path]:
-    text = SOURCE.read_text(encoding="utf-8")
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i in range(count):
-        body = text.replace("slug: bigscience", f"slug: subject-{i:03d}")
-        body = re.sub(r"^name: BigScience$", f"name: BigScience {i:03d}", body, flags=re.M)
-        path = folder / f"subject-{i:03d}.yaml"
-        path.write_text(body, encoding="utf-8")
-        paths.append(path)
-    return paths
 
 
 def children_cpu() -> float:
@@ -151,7 +139,8 @@ def main() -> None:
         pandoc = run_pandoc(markdowns, work / "pandoc", args.jobs)
 
     n = args.profiles
-    print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; {n} profiles; {args.jobs} worker processes")
+    print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; {n} profiles; "
+          f"{args.jobs} worker processes")
     print(table)
     print()
     print(f"{'':52} {'wall s':>8} {'CPU s':>8} {'CPU ms/profile':>15}")
