@@ -66,6 +66,10 @@ def test_the_wheel_carries_the_default_theme_and_the_starter(installed):
                  "dossier/starter/profile.yaml", "dossier/starter/dossier.toml"):
         assert name in names
     assert not [name for name in names if name.startswith(("templates/", "tests/", "content/"))]
+    # Every module of the package travels: packages are found, not listed (setup.py).
+    modules = [name for name in tracked_files() if name.startswith("dossier/") and name.endswith(".py")]
+    assert [name for name in modules if name not in names] == []
+    assert not [name for name in names if "__pycache__" in name]
 
 
 def test_the_installed_wheel_works_in_an_empty_folder(installed, tmp_path):
