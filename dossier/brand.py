@@ -12,11 +12,14 @@ workers with the rest of the build's configuration, so workers never read the br
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import files, yamlfile
 from .errors import ContentError
+from .model import MAX_CONTENT_BYTES
 
 BRAND_FILE = "_brand.yml"
 MAX_FILE_BYTES = 5_000_000  # a logo or a font file; anything larger is a mistake
@@ -109,10 +112,9 @@ def load_brand(path: str | Path, warn=None, *, strict: bool = False) -> Brand:
     `warn` gets each warning line (a font that would be downloaded, a colour too pale for text);
     under `strict` they are errors.
     """
-    from .content import read_yaml_file
-
     path = Path(path)
-    data, where = read_yaml_file(path)
+    read = yamlfile.read(path, limit=MAX_CONTENT_BYTES, expected="a brand mapping (meta, logo, color, typography)")
+    data, where = read.data, read.where
     if not isinstance(data, dict):
         raise ContentError([where((), "expected a brand mapping (meta, logo, color, typography)")])
     problems: list[str] = []
@@ -334,10 +336,8 @@ def _logo(logo, raw, folder: Path, where, problems: list[str]) -> Logo | None:
 
 def named_files(path: Path) -> list[Path]:
     """The files a brand file names (logos, fonts) inside its folder, for `dossier watch`; none if unreadable."""
-    from .content import read_yaml_file
-
     try:
-        data, _where = read_yaml_file(path)
+        data = yamlfile.read(path, limit=MAX_CONTENT_BYTES).data
     except ContentError:
         return []
     if not isinstance(data, dict):
@@ -382,51 +382,39 @@ def _named_files(data: dict):
 
 def _refuse_outside(folder: Path, name: str, key_path: tuple, where, problems: list[str]) -> bool:
     """Record a problem and return True if `name` is a URL or a path out of the brand's folder."""
-    import os
-
     if "://" in name or name.startswith(("data:", "file:", "//")):
         problems.append(where(key_path, f"expected a file inside {folder or '.'}, got the URL {name!r}: "
                                         "builds do not touch the network"))
         return True
-    root = os.path.realpath(folder)
-    target = os.path.realpath(os.path.join(root, os.path.expanduser(name)))
-    if os.path.isabs(os.path.expanduser(name)) or os.path.commonpath([root, target]) != root:
-        problems.append(where(key_path, f"{name!r} is outside the brand file's folder {root}; "
-                                        "a brand reads files from its own folder only"))
+    named = os.path.expanduser(name)
+    if os.path.isabs(named) or not files.lies_inside(folder / named, folder):
+        problems.append(_outside(folder, name, key_path, where))
         return True
     return False
 
 
-def read_inside(folder: Path, name: str, key_path: tuple, where, problems: list[str]) -> bytes | None:
-    """A file the brand names, by the safe fetcher's rules: a relative path to a regular file inside the
-    brand file's folder (no URL, no '..' or link out of it), of at most MAX_FILE_BYTES."""
-    import os
-    import stat
+def _outside(folder: Path, name: str, key_path: tuple, where) -> str:
+    return where(key_path, f"{name!r} is outside the brand file's folder {os.path.realpath(folder)}; "
+                           "a brand reads files from its own folder only")
 
+
+def read_inside(folder: Path, name: str, key_path: tuple, where, problems: list[str]) -> bytes | None:
+    """A file the brand names, through the door (files.py): a relative path to a regular file inside the
+    brand file's folder (no URL, no '..' or link out of it), of at most MAX_FILE_BYTES."""
     if _refuse_outside(folder, name, key_path, where, problems):
         return None
-    root = os.path.realpath(folder)
-    target = os.path.realpath(os.path.join(root, name))
     try:
-        # The path was checked resolved; a link put in its place since is not followed, and what was
-        # opened is checked again where the system says (Linux: /proc/self/fd).
-        descriptor = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
-        with open(descriptor, "rb") as handle:
-            opened = f"/proc/self/fd/{handle.fileno()}"
-            if os.path.islink(opened) and os.path.commonpath([root, os.readlink(opened)]) != root:
-                problems.append(where(key_path, f"{name!r} is outside the brand file's folder {root}; "
-                                                "a brand reads files from its own folder only"))
-                return None
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                problems.append(where(key_path, f"{name!r} is not a regular file"))
-                return None
-            if info.st_size > MAX_FILE_BYTES:
-                problems.append(where(key_path, f"{name!r} is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}"))
-                return None
-            return handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        problems.append(where(key_path, f"cannot read {name!r}: {exc.strerror or exc}"))
+        return files.read(folder / name, limit=MAX_FILE_BYTES, inside=folder)
+    except files.Refused as refused:
+        if refused.reason == files.OUTSIDE:
+            problems.append(_outside(folder, name, key_path, where))
+        elif refused.reason == files.NOT_REGULAR:
+            problems.append(where(key_path, f"{name!r} is {refused.kind}, not a regular file"))
+        elif refused.reason in (files.TOO_BIG, files.GREW):
+            size = f"{refused.size:,} bytes" if refused.size else f"more than {MAX_FILE_BYTES:,} bytes"
+            problems.append(where(key_path, f"{name!r} is {size}; the limit is {MAX_FILE_BYTES:,}"))
+        else:
+            problems.append(where(key_path, f"cannot read {name!r}: {refused.strerror}"))
         return None
 
 

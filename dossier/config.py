@@ -11,11 +11,13 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import files
 from .errors import UsageError
 from .options import OPTIONS, Settings, resolve
 
 PROJECT_FILE = "dossier.toml"
 PYPROJECT = "pyproject.toml"
+MAX_PROJECT_BYTES = 1_000_000  # a project file is a few hundred bytes; a pyproject.toml a few kB
 BRAND_FOUND = "_brand.yml in the project folder"  # where a brand found without being named came from
 
 # `key = …` (or the dotted `key.sub = …`) at the start of a line, the key bare or quoted;
@@ -64,12 +66,13 @@ def read_project_file(path: Path) -> ProjectFile | None:
     unknown key is a warning (effective_settings makes it an error under --strict).
     """
     try:
-        text = path.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark, as some Windows editors write
+        # -sig: a byte-order mark, as some Windows editors write
+        text = files.read(path, limit=MAX_PROJECT_BYTES).decode("utf-8-sig")
         if path.name == PYPROJECT and "dossier" not in text:
             return None  # another tool's file: its own syntax errors are none of ours
         data = tomllib.loads(text)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except files.Refused as refused:
+        raise UsageError(f"{path}: {refused.describe('a project file (TOML)')}") from None
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: not UTF-8 text ({exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:

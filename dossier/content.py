@@ -1,25 +1,23 @@
-"""Load and validate a content YAML file into a Profile; the only module that reads YAML."""
+"""Content YAML → the typed Profile: the rules of the format (schema, references, dates, text, links).
+
+Reading the file (the door's rules, plain YAML with line marks) is yamlfile.py's; this module says
+what a profile may hold, with every problem named by file, line, column and key path.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
+from . import yamlfile
 from .errors import ContentError
 from .markup import allowed_address, escape_specials, forbidden_links, one_line
 from .model import (
     MAX_CONTENT_BYTES,
-    NOT_IN_DOCUMENTS,
     WORD_PROPERTY_LIMIT,
     Block,
     Entry,
@@ -41,114 +39,12 @@ from .references import (
     substitute,
     topological_order,
 )
+from .yamlfile import Mark, type_name
 
 MAX_BYTES = MAX_CONTENT_BYTES  # a profile is a few kB; anything this large is a mistake or an attack
-MAX_ALIAS_REPORTS = 10  # an alias bomb would otherwise print one line per alias
 MAX_EXPANDED = 20_000  # characters a field may reach once its fact references are replaced
 MAX_EXPANDED_TOTAL = 1_000_000  # characters all fields together may reach: many fields naming one big fact
-MAX_DEPTH = 64  # lists and mappings inside each other; a profile needs fewer than 10
 MAX_SHOWN = 80  # characters of an address quoted in a message
-
-# Only plain YAML types; a Python tag or any custom tag is refused, never constructed.
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:timestamp",
-}
-_TYPE_NAMES = {
-    str: "a string", int: "a number", float: "a number", bool: "a boolean",
-    type(None): "null", list: "a list", dict: "a mapping",
-}
-
-
-@dataclass(frozen=True)
-class Mark:
-    line: int
-    column: int
-
-
-# libyaml's parser when PyYAML has it (≈ 10× faster); the same nodes and marks either way.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Composer(_BaseLoader):
-    """A safe loader used only to compose nodes; construction is ours, so we keep line marks."""
-
-
-def type_name(value: object) -> str:
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
-
-
-def format_path(path: tuple) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
-class _Builder:
-    """Turns a composed YAML node tree into plain data, recording a mark per key path."""
-
-    def __init__(self, loader: yaml.SafeLoader, problems: list[str], where, marks: dict, key_marks: dict):
-        self.loader = loader
-        self.problems = problems
-        self.where = where
-        self.marks = marks
-        self.seen: set[int] = set()
-        self.alias_paths: list[tuple] = []
-        self.key_marks: dict[tuple, Mark] = key_marks
-
-    def build(self, node, path: tuple = ()):
-        if id(node) in self.seen:
-            # The composer hands back the same node for every alias: refusing reuse
-            # makes alias bombs ("billion laughs") impossible to expand.
-            self.alias_paths.append(path)
-            return None
-        self.marks[path] = Mark(node.start_mark.line + 1, node.start_mark.column + 1)
-        self.seen.add(id(node))
-        if isinstance(node, MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, SequenceNode):
-            if node.tag != "tag:yaml.org,2002:seq":
-                return self._bad_tag(node, path)
-            return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
-        if node.tag not in _SCALAR_TAGS:
-            return self._bad_tag(node, path)
-        if node.tag == "tag:yaml.org,2002:timestamp":
-            return node.value  # dates stay text: the schema checks their form
-        return self.loader.construct_object(node, deep=True)
-
-    def _mapping(self, node: MappingNode, path: tuple):
-        if node.tag != "tag:yaml.org,2002:map":
-            return self._bad_tag(node, path)
-        result: dict = {}
-        key_lines: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self.problems.append(self.where(path, "YAML merge keys (<<) are not supported"))
-                continue
-            if not isinstance(key_node, ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
-                mark = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                kind = {MappingNode: "a mapping", SequenceNode: "a list"}.get(type(key_node), repr(key_node.value))
-                self.problems.append(self.where(path, f"expected a text key, got {kind}", mark))
-                continue
-            key = key_node.value
-            mark = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            if key in result:
-                self.problems.append(self.where(
-                    path + (key,), f"duplicate key {key!r} (first defined at line {key_lines[key]})", mark))
-                continue
-            key_lines[key] = mark.line
-            self.key_marks[path + (key,)] = mark
-            result[key] = self.build(value_node, path + (key,))
-        return result
-
-    def _bad_tag(self, node, path: tuple):
-        self.problems.append(self.where(path, f"YAML tag {node.tag!r} is not allowed; content is plain data"))
-        return None
 
 
 def schema_text() -> str:
@@ -166,9 +62,9 @@ def load_profile(path: str | Path, *, strict: bool = False, warn=None, data: byt
 
     Arguments:
         path: the YAML file (named in every message). It must be a regular file of at most
-            MAX_BYTES, and a symbolic link may not lead out of its folder.
+            MAX_BYTES, inside its own folder (a symbolic link may not lead out of it): files.py's rules.
         data: the file's bytes, when the caller has read them already (a batch worker); the
-            rule on symbolic links still holds for `path`.
+            rule on its folder still holds for `path`.
         strict: treat warnings (unknown keys) as errors.
         warn: called with each warning line; warnings are dropped when None.
 
@@ -176,24 +72,11 @@ def load_profile(path: str | Path, *, strict: bool = False, warn=None, data: byt
         The frozen Profile. Raises ContentError listing every problem of the file.
     """
     path = Path(path)
-    shown = str(path)
+    read = yamlfile.read(path, limit=MAX_BYTES, data=data)
+    data, where = read.data, read.where
     problems: list[str] = []
-    marks: dict[tuple, Mark] = {}  # where each value starts
-    key_marks: dict[tuple, Mark] = {}  # where each mapping key stands
-
-    def where(key_path: tuple, message: str, mark: Mark | None = None) -> str:
-        mark = mark or _nearest_mark(marks, key_path)
-        position = f"{mark.line}:{mark.column}" if mark else "1:1"
-        return f"{shown}:{position}: {format_path(key_path)}: {message}"
-
-    data = _read_yaml(path, data, shown, problems, marks, key_marks, where)
-    if not problems:
-        _check_characters(data, (), problems, where)
-    if problems:
-        raise ContentError(problems)
-
     warnings: list[str] = []
-    _check_schema(data, problems, warnings, where, key_marks)
+    _check_schema(data, problems, warnings, where, read.key_marks)
     if not problems:
         _check_references(data, problems, where)
         references_resolve = not problems
@@ -213,226 +96,11 @@ def load_profile(path: str | Path, *, strict: bool = False, warn=None, data: byt
 def key_path_marks(path: str | Path, *, data: bytes | None = None) -> dict[tuple, Mark]:
     """Where each key path's value starts in a content file: {("sections", 2, "blocks", 3): Mark(57, 9)}.
 
-    Read by the same rules as load_profile (regular file, size limit, plain YAML only); lines and
-    columns count from 1. A file that cannot be read raises ContentError, as load_profile does.
-    `nearest_mark` finds the mark of a path that has none (a key a file does not have yet).
+    Read by the same rules as load_profile (the door's rules, plain YAML only); lines and columns count
+    from 1. A file that cannot be read raises ContentError, as load_profile does. `yamlfile.nearest_mark`
+    finds the mark of a path that has none (a key a file does not have yet).
     """
-    shown = str(path)
-    problems: list[str] = []
-    marks: dict[tuple, Mark] = {}
-
-    def where(key_path: tuple, message: str, mark: Mark | None = None) -> str:
-        mark = mark or _nearest_mark(marks, key_path)
-        position = f"{mark.line}:{mark.column}" if mark else "1:1"
-        return f"{shown}:{position}: {format_path(key_path)}: {message}"
-
-    _read_yaml(Path(path), data, shown, problems, marks, {}, where)
-    if problems:
-        raise ContentError(problems)
-    return marks
-
-
-def nearest_mark(marks: dict[tuple, Mark], key_path: tuple) -> Mark:
-    """The mark of `key_path`, else of the nearest enclosing path that has one, else 1:1."""
-    return _nearest_mark(marks, key_path) or Mark(1, 1)
-
-
-def read_yaml_file(path: Path):
-    """Any YAML file dossier reads besides content (a brand file), by the same rules: a regular file of
-    bounded size, no link out of its folder, plain YAML only. Returns (data, where) where
-    `where(key_path, message)` makes a 'file:line:col: key.path: message' line; ContentError if unreadable."""
-    shown = str(path)
-    problems: list[str] = []
-    marks: dict[tuple, Mark] = {}
-    key_marks: dict[tuple, Mark] = {}
-
-    def where(key_path: tuple, message: str, mark: Mark | None = None) -> str:
-        mark = mark or marks.get(key_path) or _nearest_mark(marks, key_path)
-        position = f"{mark.line}:{mark.column}" if mark else "1:1"
-        return f"{shown}:{position}: {format_path(key_path)}: {message}"
-
-    data = _read_yaml(Path(path), None, shown, problems, marks, key_marks, where)
-    if not problems:
-        _check_characters(data, (), problems, where)
-    if problems:
-        raise ContentError(problems)
-    return data, where
-
-
-def _read_yaml(path: Path, raw: bytes | None, shown: str, problems: list[str], marks: dict, key_marks: dict,
-               where):
-    raw = _read_source(path, raw, shown, problems)
-    if raw is None:
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        problems.append(f"{shown}:{line}:{column}: (file): not UTF-8 text (byte 0x{raw[exc.start]:02x})")
-        return None
-    loader = None
-    try:
-        too_deep, aliases = _scan_events(text)
-        if too_deep:
-            problems.append(f"{shown}:{too_deep.line}:{too_deep.column}: (file): lists and mappings nested more "
-                            f"than {MAX_DEPTH} levels deep; a profile needs fewer than 10")
-            return None
-        loader = _Composer(text)
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        position = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
-        message = exc.problem or exc.context
-        if exc.context and exc.context_mark and exc.problem:
-            # "while parsing a flow sequence" + where it began: often the real culprit.
-            context = exc.context.removeprefix("while ")
-            message += (f" ({context} that starts at line {exc.context_mark.line + 1}, "
-                        f"column {exc.context_mark.column + 1})")
-        problems.append(f"{shown}:{position}: (file): YAML syntax error: {message}")
-        return None
-    except yaml.YAMLError as exc:
-        problems.append(f"{shown}:1:1: (file): YAML error: {exc}")
-        return None
-    finally:
-        if loader is not None:
-            loader.dispose()
-    if node is None:
-        problems.append(f"{shown}:1:1: (file): the file is empty; expected a profile mapping")
-        return None
-    builder = _Builder(loader, problems, where, marks, key_marks)
-    data = builder.build(node)
-    if builder.alias_paths:
-        _report_aliases(aliases, builder.alias_paths, problems, where)
-    return data
-
-
-_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
-               (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
-
-
-def _read_source(path: Path, raw: bytes | None, shown: str, problems: list[str]) -> bytes | None:
-    """The content file's bytes (`raw` when the caller read them), or None with the problem recorded.
-
-    Nothing is read that is not a regular file of at most MAX_BYTES inside its own folder: a
-    link out of the folder could show another file's text in messages, a pipe or a device
-    could block or never end, and a huge file is refused from its size on disk.
-    """
-    if path.is_symlink() and _points_outside_its_folder(path):
-        problems.append(f"{shown}:1:1: (file): is a symbolic link to a file outside "
-                        f"{os.path.join(str(path.parent), '')}; copy the file in instead")
-        return None
-    if raw is None:
-        try:
-            info = path.stat()
-            if not stat.S_ISREG(info.st_mode):
-                problems.append(f"{shown}:1:1: (file): is {_file_kind(info.st_mode)}, not a regular file; "
-                                "expected a YAML file")
-                return None
-            if info.st_size > MAX_BYTES:
-                problems.append(f"{shown}:1:1: (file): file is {info.st_size:,} bytes; the limit is {MAX_BYTES:,}")
-                return None
-            # Non-blocking: had the file been swapped for a pipe since stat(), opening it would wait forever.
-            descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-            with open(descriptor, "rb") as file:
-                mode = os.fstat(file.fileno()).st_mode
-                if not stat.S_ISREG(mode):
-                    problems.append(f"{shown}:1:1: (file): is {_file_kind(mode)}, not a regular file; "
-                                    "expected a YAML file")
-                    return None
-                raw = file.read(MAX_BYTES + 1)  # a file growing as we read stops here
-        except OSError as exc:
-            problems.append(f"{shown}:1:1: (file): cannot read: {exc.strerror or exc}")
-            return None
-        if len(raw) > MAX_BYTES:
-            problems.append(f"{shown}:1:1: (file): file is more than {MAX_BYTES:,} bytes; the limit is {MAX_BYTES:,}")
-            return None
-    if len(raw) > MAX_BYTES:
-        problems.append(f"{shown}:1:1: (file): file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
-        return None
-    return raw
-
-
-def _points_outside_its_folder(link: Path) -> bool:
-    folder = os.path.realpath(link.parent)
-    target = os.path.realpath(link)  # the whole chain of links followed, even to nothing
-    return os.path.commonpath([folder, target]) != folder
-
-
-def _file_kind(mode: int) -> str:
-    return next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
-
-
-def _scan_events(text: str) -> tuple[Mark | None, list]:
-    """(where nesting first passes MAX_DEPTH or None, the alias events), from the parser's events.
-
-    Runs before composing: the composer, our builder and the schema check all recurse, so a
-    deeply nested file must be refused before them. The events come one at a time and the
-    scan stops at the limit, so a file of 100,000 '[' costs no more than one of 65.
-    """
-    try:
-        return _depth_and_aliases(text, _BaseLoader)
-    except yaml.MarkedYAMLError as exc:
-        # libyaml refuses 1,000 levels itself, having looked ahead past ours on a line of "[[[[…":
-        # the text before its complaint still passes our limit, and says where.
-        if "nesting depth" not in str(exc.problem) or exc.problem_mark is None:
-            raise
-        try:
-            too_deep, aliases = _depth_and_aliases(text[:exc.problem_mark.index], _BaseLoader)
-        except yaml.YAMLError:
-            too_deep = None
-        if too_deep is None:
-            raise exc from None
-        return too_deep, aliases
-
-
-def _depth_and_aliases(text: str, loader) -> tuple[Mark | None, list]:
-    depth, aliases = 0, []
-    for event in yaml.parse(text, Loader=loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                return Mark(event.start_mark.line + 1, event.start_mark.column + 1), aliases
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-        elif isinstance(event, yaml.AliasEvent):
-            aliases.append(event)
-    return None, aliases
-
-
-def _report_aliases(events: list, paths: list[tuple], problems: list[str], where) -> None:
-    # Composed nodes keep the anchor's mark, not the alias's: the parse events have it.
-    # Both the builder's visits and the events follow document order, so they pair up.
-    for path, event in list(zip(paths, events))[:MAX_ALIAS_REPORTS]:
-        mark = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
-        problems.append(where(path, f"YAML alias *{event.anchor} is not supported; write the value out", mark))
-    if len(paths) > MAX_ALIAS_REPORTS:
-        problems.append(where((), f"... and {len(paths) - MAX_ALIAS_REPORTS} more YAML aliases", Mark(1, 1)))
-
-
-def _check_characters(value, path: tuple, problems: list[str], where) -> None:
-    """Refuse control characters and lone surrogates, naming the field and the character."""
-    if isinstance(value, str):
-        match = NOT_IN_DOCUMENTS.search(value)
-        if match:
-            code = ord(match.group())
-            kind = "a lone surrogate" if 0xD800 <= code <= 0xDFFF else "a control character"
-            problems.append(where(path, f"contains U+{code:04X} ({kind}, at character {match.start() + 1}), "
-                                        "which documents cannot hold; remove it"))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_characters(key, path, problems, where)
-            _check_characters(item, path + (key,), problems, where)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_characters(item, path + (index,), problems, where)
-
-
-def _nearest_mark(marks: dict, key_path: tuple) -> Mark | None:
-    path = tuple(key_path)
-    while path not in marks and path:
-        path = path[:-1]
-    return marks.get(path)
+    return yamlfile.read(path, limit=MAX_BYTES, data=data).marks
 
 
 @lru_cache(maxsize=1)

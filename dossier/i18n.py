@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import TemplateError
+from .errors import ContentError, TemplateError
 
 BASE_LANGUAGE = "en"
 MESSAGES = "messages"  # the catalogues' folder inside a theme
+MAX_CATALOGUE_BYTES = 1_000_000  # a catalogue is a few kB
 
 
 def fallback_chain(tag: str) -> list[str]:
@@ -79,7 +80,7 @@ def words_for(language: str, folders: list[Path], labels: dict[str, str] | None 
     sources: dict = {}
     found_any = False
     for tag, folder in catalogues:  # least specific first: later ones override
-        for key, value in _catalogue(folder / MESSAGES / f"{tag}.yaml").items():
+        for key, value in _catalogue(folder, tag).items():
             entries[key] = value
             sources[key] = tag
         found_any = found_any or (tag != BASE_LANGUAGE and (folder / MESSAGES / f"{tag}.yaml").is_file())
@@ -106,13 +107,13 @@ def words_for(language: str, folders: list[Path], labels: dict[str, str] | None 
 
 
 @lru_cache(maxsize=256)
-def _read_catalogue(path: str, mtime_ns: int) -> dict:
-    import yaml
+def _read_catalogue(path: str, folder: str, mtime_ns: int) -> dict:
+    from . import yamlfile
 
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise TemplateError(f"{path}: cannot be read as a message catalogue: {exc}") from None
+        data = yamlfile.read(path, limit=MAX_CATALOGUE_BYTES, inside=Path(folder), expected=None).data
+    except ContentError as exc:
+        raise TemplateError(f"{path}: cannot be read as a message catalogue: " + "; ".join(exc.problems)) from None
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(isinstance(key, str) for key in data):
@@ -123,12 +124,14 @@ def _read_catalogue(path: str, mtime_ns: int) -> dict:
     return data
 
 
-def _catalogue(path: Path) -> dict:
+def _catalogue(folder: Path, tag: str) -> dict:
+    """The theme folder's catalogue for `tag`, read again only when it changed; {} if it has none."""
+    path = folder / MESSAGES / f"{tag}.yaml"
     try:
         mtime = path.stat().st_mtime_ns
     except OSError:
         return {}
-    return _read_catalogue(str(path), mtime)
+    return _read_catalogue(str(path), str(folder), mtime)
 
 
 # --- CLDR: locales, dates, digits, direction ---------------------------------------------------------

@@ -17,8 +17,10 @@ from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
-from . import markup
+from . import files, markup
 from .errors import EnvironmentProblem, TemplateError
+
+MAX_THEME_FILE_BYTES = 50 * 1024 * 1024  # a template, a stylesheet, an image, a font (a CJK font is 20 MB)
 
 
 @lru_cache(maxsize=1)
@@ -46,6 +48,17 @@ def theme_files(folder: Path) -> dict[str, Path]:
     return files
 
 
+def read_theme_files(folder: Path) -> dict[str, bytes]:
+    """Every file of a theme folder by its relative name, read through the door (inside the folder)."""
+    found = {}
+    for name, path in theme_files(folder).items():
+        try:
+            found[name] = files.read(path, limit=MAX_THEME_FILE_BYTES, inside=folder)
+        except files.Refused as refused:
+            raise EnvironmentProblem(f"template folder {folder}: cannot read {name}: {refused.describe()}") from None
+    return found
+
+
 @dataclass(frozen=True)
 class Theme:
     """A user theme, read once where the build starts, and travelling with the work.
@@ -65,12 +78,7 @@ class Theme:
         path = Path(folder)
         if not path.is_dir():
             raise EnvironmentProblem(f"template folder {folder} does not exist or is not a folder")
-        try:
-            files = tuple((name, file.read_bytes()) for name, file in theme_files(path).items())
-        except OSError as exc:
-            raise EnvironmentProblem(f"template folder {folder}: cannot read {exc.filename}: "
-                                     f"{exc.strerror or exc}") from None
-        return cls(str(path.resolve()), files)
+        return cls(str(path.resolve()), tuple(read_theme_files(path).items()))
 
     @cached_property
     def digest(self) -> str:
@@ -81,9 +89,9 @@ class Theme:
 
     def effective_files(self) -> dict[str, bytes]:
         """Every file the theme offers by name, the user's hiding the default's of the same name."""
-        files = {name: path.read_bytes() for name, path in theme_files(default_theme_folder()).items()}
-        files.update(dict(self.files))
-        return files
+        found = read_theme_files(default_theme_folder())
+        found.update(dict(self.files))
+        return found
 
     def folders(self) -> list[Path]:
         """Where templates are looked up, first match wins: the user's folder, then the default theme."""
@@ -243,25 +251,24 @@ def _sandbox_types():
         says why it refuses, and reads a link only if its target lies inside the folder it is in.
         """
 
-        def __init__(self, searchpath: list[str]):
-            super().__init__(searchpath)
-            self.real_folders = [Path(folder).resolve() for folder in self.searchpath]
-
         def get_source(self, environment, template: str):
             pieces = template.replace("\\", "/").split("/")
             if template.startswith(("/", "\\")) or os.path.isabs(template) or ".." in pieces:
                 raise ThemeEscape(f"template {template!r} names a file outside the theme folders")
             pieces = split_template_path(template)
-            for folder, real_folder in zip(self.searchpath, self.real_folders):
+            for folder in self.searchpath:
                 filename = os.path.join(folder, *pieces)
-                if not os.path.isfile(filename):  # devices and pipes are not templates either
-                    continue
-                # resolve() follows every link on the way, so a linked folder is caught too.
+                try:  # the door: inside the folder (every link on the way followed), a regular file
+                    data = files.read(filename, limit=MAX_THEME_FILE_BYTES, inside=Path(folder))
+                except files.Refused as refused:
+                    if refused.reason == files.OUTSIDE:
+                        raise ThemeEscape(f"template {template!r} is a link to a file outside the theme "
+                                          f"folder {folder}") from None
+                    if refused.reason in (files.MISSING, files.NOT_REGULAR):  # devices and pipes are no templates
+                        continue
+                    raise TemplateError(f"{filename}: {refused.describe('a template')}") from None
+                contents = data.decode(self.encoding)
                 real = Path(filename).resolve()
-                if not real.is_relative_to(real_folder):
-                    raise ThemeEscape(f"template {template!r} is a link to a file outside the theme "
-                                      f"folder {folder}")
-                contents = real.read_text(encoding=self.encoding)
                 mtime = os.path.getmtime(real)
 
                 def uptodate(filename=filename, real=real, mtime=mtime) -> bool:

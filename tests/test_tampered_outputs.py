@@ -149,7 +149,7 @@ def front_matter(data: bytes, front: bytes) -> bytes:
     (lambda data: front_matter(data, b"- a list\n- not fields"),
      "cannot be read as Markdown: its front matter is a list, not a mapping of fields"),
     (lambda data: front_matter(data, b"title: [unclosed\nlang: en"),
-     ("cannot be read as Markdown: its front matter is not valid YAML (expected ',' or ']', but got ':', line 3, "
+     ("cannot be read as Markdown: its front matter is not valid YAML (did not find expected ',' or ']', line 3, "
      "column 5)")),
     (lambda data: data.replace(b"Aurora", b"Aur\xe9ra", 1),
      "cannot be read as Markdown: it is not UTF-8 text (byte 0xe9 at offset 15)"),

@@ -17,10 +17,12 @@ import os
 from pathlib import Path
 from typing import Callable
 
+from .. import files
 from ..errors import DossierError, VerificationError
 from ..formats import output_name
 from ..options import OPTIONS, Settings, resolve
-from .plan import BuildConfig, Manifest, ProfileResult, SlugClaims, base_keys, fail, find_profiles, plan
+from .manifest import MAX_OUTPUT_BYTES, Manifest
+from .plan import BuildConfig, ProfileResult, SlugClaims, base_keys, fail, find_profiles, plan
 from .run import Stopwatch, WorkerResult, collect_warnings, execute, render_profile, start_pool, stop_pool
 from .store import output_lock, write_files
 
@@ -123,14 +125,17 @@ def check(paths=None, *, settings: Settings | None = None,
             with collect_warnings(result.warnings):
                 profile = load_profile(source, strict=settings.strict, warn=logging.getLogger("dossier").warning)
             result.slug = profile.slug
-            files = {}
+            found = {}
             for fmt in settings.formats:
                 path = Path(settings.out) / profile.slug / output_name(fmt, profile.slug)
-                if not path.is_file():
-                    raise VerificationError(f"{path}: not found; build it first")
-                files[fmt] = (str(path), path.read_bytes())
+                try:
+                    found[fmt] = (str(path), files.read(path, limit=MAX_OUTPUT_BYTES, inside=Path(settings.out)))
+                except files.Refused as refused:
+                    if refused.reason in (files.MISSING, files.NOT_REGULAR):
+                        raise VerificationError(f"{path}: not found; build it first") from None
+                    raise VerificationError(f"{path}: {refused.describe('an output')}") from None
                 result.outputs[fmt] = str(path)
-            result.checks = check_outputs(Document(profile), files)
+            result.checks = check_outputs(Document(profile), found)
             if not result.ok:
                 fail(result, _verification_error(str(source), result.checks, built=False))
         except DossierError as exc:

@@ -10,24 +10,25 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import itertools
 import json
 import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .._meta import GENERATOR, __version__
+from .. import files, yamlfile
+from .._meta import __version__
 from ..brand import Brand, load_brand
 from ..errors import ContentError, DossierError, EnvironmentProblem, UsageError
-from ..formats import FORMATS, output_name
+from ..formats import FORMATS
 from ..model import MAX_CONTENT_BYTES as MAX_BYTES
 from ..options import affecting
 from ..templating import Theme
-from .store import write_files
 
-MANIFEST = "manifest.json"
-JOURNAL = "manifest.journal"
+if TYPE_CHECKING:
+    from .manifest import Manifest
+
 PACKAGE = Path(__file__).resolve().parent.parent
 RENDERING_PACKAGES = ("weasyprint", "pydyf", "python-docx", "markdown", "jinja2", "pypdfium2", "pyyaml", "lxml")
 
@@ -50,13 +51,9 @@ class BuildConfig:
         """The settings' files read once, here, where the build starts (a brand's warnings go to `warn`)."""
         reference = None
         if settings.reference_docx is not None:
-            path = Path(settings.reference_docx)
-            if not path.is_file():
-                raise EnvironmentProblem(f"reference document {path} does not exist or is not a file")
-            try:
-                reference = (str(path), path.read_bytes())
-            except OSError as exc:
-                raise EnvironmentProblem(f"reference document {path}: cannot read: {exc.strerror or exc}") from None
+            from ..formats.docx.reference import read_reference
+
+            reference = read_reference(Path(settings.reference_docx))
         brand = None
         if settings.brand is not None:
             path = Path(settings.brand)
@@ -183,21 +180,15 @@ def plan(source: Path, base: dict[str, bytes], manifest: "Manifest", force: bool
     paper size rebuilds fact sheets alone. A profile with nothing to build gets a 'skipped' result.
     """
     try:
-        info = source.stat()
-        refusal = None
-        if not stat.S_ISREG(info.st_mode):  # a pipe or /dev/zero named as content would never end
-            refusal = f"{source}:1:1: (file): is not a regular file; expected a YAML file"
-        elif info.st_size > MAX_BYTES:  # refused from its size on disk: a huge file is never read
-            refusal = f"{source}:1:1: (file): file is {info.st_size:,} bytes; the limit is {MAX_BYTES:,}"
-        if refusal:
-            result = ProfileResult(str(source))
-            fail(result, ContentError([refusal]))
-            return None, None, (), result
-        with open(source, "rb") as stream:
-            content = stream.read(MAX_BYTES + 1)  # load_profile refuses it if it grew past the limit
-    except OSError as exc:
+        # The door's rules (files.py), as load_profile reads it: a pipe or /dev/zero named as content would
+        # never end, a huge file is refused from its size and never read, a link may not leave its folder.
+        content = files.read(source, limit=MAX_BYTES, inside=source.parent)
+    except files.Refused as refused:
         result = ProfileResult(str(source))
-        fail(result, EnvironmentProblem(f"{source}: cannot read: {exc.strerror or exc}"))
+        if refused.reason in (files.MISSING, files.UNREADABLE):
+            fail(result, EnvironmentProblem(f"{source}: cannot read: {refused.strerror}"))
+        else:
+            fail(result, ContentError([f"{source}:1:1: (file): {refused.describe('a YAML file')}"]))
         return None, None, (), result
     content_digest = hashlib.sha256(content).digest()
     keys = {fmt: hashlib.sha256(key + content_digest).hexdigest() for fmt, key in base.items()}
@@ -217,41 +208,8 @@ def fail(result: ProfileResult, exc: DossierError) -> None:
 
 
 def peek_slug(content: bytes) -> tuple[str, int, int] | None:
-    """The top-level `slug` value and its line and column, read by the YAML parser, not a pattern.
-
-    Parsing stops at the slug (usually in the first lines), so planning stays cheap; a file
-    whose slug cannot be found this way is left to load_profile, which reports why.
-    """
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    depth, expecting_key, found_key = 0, False, False
-    try:
-        for event in yaml.parse(content, Loader=loader):
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                if found_key:
-                    return None  # slug: [..] or slug: {..}: load_profile will say what is wrong
-                depth += 1
-                expecting_key = depth == 1 and isinstance(event, yaml.MappingStartEvent)
-                if depth == 1 and not expecting_key:
-                    return None
-                continue
-            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-                if depth == 1:
-                    expecting_key = True  # the value of a top-level key ended
-                continue
-            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)) and depth == 1:
-                if found_key:
-                    if isinstance(event, yaml.AliasEvent):
-                        return None
-                    return event.value, event.start_mark.line + 1, event.start_mark.column + 1
-                if expecting_key:
-                    found_key = isinstance(event, yaml.ScalarEvent) and event.value == "slug"
-                expecting_key = not expecting_key
-    except yaml.YAMLError:
-        return None
-    return None
+    """The top-level `slug` value and its line and column, read by the YAML parser (yamlfile.peek_scalar)."""
+    return yamlfile.peek_scalar(content, "slug")
 
 
 class SlugClaims:
@@ -293,8 +251,8 @@ class SlugClaims:
 def _where_slug(path: Path) -> str:
     """'file:line:col' of a content file's slug, for messages (the file alone if it cannot be read)."""
     try:
-        found = peek_slug(path.read_bytes()) if path.stat().st_size <= MAX_BYTES else None
-    except OSError:
+        found = peek_slug(files.read(path, limit=MAX_BYTES, inside=path.parent))
+    except files.Refused:
         found = None
     return f"{path}:{found[1]}:{found[2]}" if found else str(path)
 
@@ -302,211 +260,3 @@ def _where_slug(path: Path) -> str:
 def _slug_clash(where: str, slug: str, others: str) -> DossierError:
     return ContentError([f"{where}: slug: {slug!r} is also the slug of {others}; their outputs would "
                          "overwrite each other: give each profile its own slug"])
-
-
-class Manifest:
-    """output/manifest.json and its journal: per content file, each output's key, file, SHA-256 and verification.
-
-    Each profile that lands is appended to manifest.journal at once (one short line, whatever
-    the batch's size), so a killed build keeps what it finished and the next build does only
-    the rest; manifest.json itself is rewritten once, when a build ends (or by the next one).
-    """
-
-    def __init__(self, out: Path, profiles: dict, problems: list[str] | None = None):
-        self.out = out
-        self.profiles = profiles
-        self.problems = problems or []  # what could not be read, as warnings
-        self.changed = False
-        self._journal: int | None = None
-        self._keys: dict[Path, str] = {}  # content file → its key, resolved once per build
-        self._folders: dict[Path, str] = {}  # content folder → its resolved path from out, with a final /
-        self._out: str | None = None  # the output folder, resolved
-        self._by_slug: dict[str, set[str]] = {}
-        for key, entry in profiles.items():
-            self._by_slug.setdefault(entry["slug"], set()).add(key)
-
-    @classmethod
-    def load(cls, out: Path) -> "Manifest":
-        problems: list[str] = []
-        profiles: dict = {}
-        path = out / MANIFEST
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            data = {"format": 1, "profiles": {}}
-        except (OSError, ValueError) as exc:
-            problems.append(f"{path} cannot be read ({exc}); it is rebuilt, with every output")
-            data = {"format": 1, "profiles": {}}
-        if not (isinstance(data, dict) and data.get("format") == 1 and isinstance(data.get("profiles"), dict)):
-            problems.append(f"{path} is not a manifest this dossier reads (expected an object with \"format\": 1 "
-                            f"and \"profiles\", got {_shape(data)}); it is rebuilt, with every output")
-            data = {"profiles": {}}
-        dropped = 0
-        for key, entry in data["profiles"].items():
-            if _valid_entry(entry):
-                profiles[key] = entry
-            else:
-                dropped += 1
-        dropped += _replay_journal(out / JOURNAL, profiles)
-        if dropped:
-            problems.append(f"{path}: {dropped} entr{'y' if dropped == 1 else 'ies'} not understood; "
-                            "those profiles are rebuilt")
-        manifest = cls(out, profiles, problems)
-        manifest.changed = (out / JOURNAL).exists()  # a killed build's journal: fold it in at the end
-        return manifest
-
-    def key(self, source: Path) -> str:
-        """The content file's path from the output folder, links resolved: its name in the manifest."""
-        key = self._keys.get(source)
-        if key is None:
-            key = self._keys[source] = self._key(source)
-        return key
-
-    def _key(self, source: Path) -> str:
-        """relpath(source.resolve(), out.resolve()), each folder resolved once: resolving costs a stat
-        per path component, and a batch has thousands of files in one folder."""
-        if self._out is None:
-            self._out = str(self.out.resolve())
-        if source.name in ("", ".", "..") or os.path.islink(source):
-            return os.path.relpath(source.resolve(), self._out).replace(os.sep, "/")
-        folder = self._folders.get(source.parent)
-        if folder is None:  # a plain name in a resolved folder: the folder's path from out, then the name
-            folder = os.path.relpath(source.parent.resolve(), self._out).replace(os.sep, "/")
-            folder = self._folders[source.parent] = "" if folder == "." else folder + "/"
-        return folder + source.name
-
-    def slug(self, source: Path) -> str | None:
-        return (self.profiles.get(self.key(source)) or {}).get("slug")
-
-    def owner(self, slug: str, source: Path) -> Path | None:
-        """Another content file, still present, whose outputs the manifest records under `slug`."""
-        recorded = self._by_slug.get(slug)
-        if not recorded:
-            return None
-        mine = self.key(source)
-        for key in sorted(recorded):
-            if key != mine:
-                other = (self.out / key).resolve()
-                if other.is_file():
-                    return other
-        return None
-
-    def fresh_outputs(self, source: Path, keys: dict[str, str]) -> dict[str, tuple[str, str]]:
-        """{format: (path, SHA-256)} of the outputs recorded with these keys, verified and untouched."""
-        entry = self.profiles.get(self.key(source))
-        fresh: dict[str, tuple[str, str]] = {}
-        if not entry:
-            return fresh
-        for fmt, key in keys.items():
-            record = entry["outputs"].get(fmt)
-            if not record or record["input"] != key or not record["verified"]:
-                continue
-            if record["file"] != f"{entry['slug']}/{output_name(fmt, entry['slug'])}":
-                continue  # a manifest edited to point elsewhere: never read that file
-            path = self.out / record["file"]
-            try:
-                if hashlib.sha256(path.read_bytes()).hexdigest() != record["sha256"]:
-                    continue  # edited or damaged since: rebuild it
-            except OSError:
-                continue
-            fresh[fmt] = (str(path), record["sha256"])
-        return fresh
-
-    def record(self, source: Path, result: ProfileResult, keys: dict[str, str]) -> None:
-        """Record a profile's new outputs, in memory and at once in the journal."""
-        key = self.key(source)
-        entry = self.profiles.setdefault(key, {"slug": result.slug, "outputs": {}})
-        if entry["slug"] != result.slug:
-            self._by_slug.get(entry["slug"], set()).discard(key)
-            entry["slug"], entry["outputs"] = result.slug, {}
-        self._by_slug.setdefault(result.slug, set()).add(key)
-        for check in result.checks:
-            entry["outputs"][check.format] = {
-                "file": Path(result.outputs[check.format]).relative_to(self.out).as_posix(),
-                "sha256": result.hashes[check.format],
-                "input": keys[check.format],
-                "verified": check.ok,
-                "facts": check.facts_checked,
-            }
-        self.changed = True
-        line = json.dumps({"key": key, "entry": entry}, ensure_ascii=False, separators=(",", ":")) + "\n"
-        try:
-            if self._journal is None:
-                self._journal = os.open(self.out / JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW
-                                        | os.O_CLOEXEC, 0o644)
-            os.write(self._journal, line.encode())
-        except OSError as exc:
-            raise EnvironmentProblem(f"cannot write to {self.out / JOURNAL}: {exc.strerror or exc}") from None
-
-    def save(self) -> None:
-        """Rewrite manifest.json with everything recorded, then drop the journal it now holds."""
-        if self._journal is not None:
-            os.close(self._journal)
-            self._journal = None
-        if not self.changed:
-            return
-        data = {"format": 1, "generator": GENERATOR, "profiles": dict(sorted(self.profiles.items()))}
-        # The bytes of json.dumps(data, indent=2, ensure_ascii=False) + "\n", streamed: with indent, json
-        # encodes in Python, and joining its pieces for 10,000 profiles took more memory than the manifest.
-        pieces = json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(data)
-        write_files(self.out, {MANIFEST: _in_blocks(itertools.chain(pieces, ("\n",)))})
-        try:
-            os.unlink(self.out / JOURNAL)
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            raise EnvironmentProblem(f"cannot remove {self.out / JOURNAL}: {exc.strerror or exc}") from None
-        self.changed = False
-
-
-def _in_blocks(pieces, size: int = 1 << 16):
-    """UTF-8 blocks of about `size` characters from many small text pieces."""
-    block: list[str] = []
-    length = 0
-    for piece in pieces:
-        block.append(piece)
-        length += len(piece)
-        if length >= size:
-            yield "".join(block).encode()
-            block, length = [], 0
-    if block:
-        yield "".join(block).encode()
-
-
-def _shape(value) -> str:
-    return {dict: "an object", list: "a list", str: "text", type(None): "null", bool: "true or false"}.get(
-        type(value), "a number")
-
-
-def _valid_entry(entry) -> bool:
-    if not (isinstance(entry, dict) and isinstance(entry.get("slug"), str) and isinstance(entry.get("outputs"), dict)):
-        return False
-    return all(isinstance(record, dict) and isinstance(record.get("file"), str) and isinstance(record.get("sha256"), str)
-               and isinstance(record.get("input"), str) and isinstance(record.get("verified"), bool)
-               for record in entry["outputs"].values())
-
-
-def _replay_journal(path: Path, profiles: dict) -> int:
-    """Apply what a killed build recorded after its last manifest.json; returns the lines not understood.
-
-    The last line may be cut short by the kill: it is ignored, and that profile is rebuilt.
-    """
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return 0
-    bad = 0
-    lines = text.splitlines()
-    for number, line in enumerate(lines, start=1):
-        try:
-            item = json.loads(line)
-            key, entry = item["key"], item["entry"]
-        except (ValueError, TypeError, KeyError):
-            if not (number == len(lines) and not text.endswith("\n")):  # a line cut by the kill: expected
-                bad += 1
-            continue
-        if isinstance(key, str) and _valid_entry(entry):
-            profiles[key] = entry
-        else:
-            bad += 1
-    return bad

@@ -28,15 +28,15 @@ def read_text(data: bytes, reading=None) -> str:
 
 def read_metadata(data: bytes) -> dict[str, str]:
     """The front matter's metadata, in the keys of Document.metadata."""
-    import yaml
+    from ..yamlfile import YamlText, parse
 
     front, _body = split_front_matter(_decode(data))
-    try:
-        meta = yaml.safe_load(front) if front else None
-    except yaml.YAMLError as exc:
-        raise _unreadable(f"its front matter is not valid YAML ({_yaml_problem(exc)})") from None
-    except RecursionError:
-        raise _unreadable("its front matter is nested too deeply to read") from None
+    read = parse(front, YamlText("front matter"), expected=None)
+    if read.problems:
+        problem = read.problems[0]  # the front matter starts on the file's line 2
+        raise _unreadable(f"its front matter is not valid YAML ({problem.reason or problem.message}, "
+                          f"line {problem.line + 1}, column {problem.column})")
+    meta = read.data
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -72,15 +72,6 @@ def _scalar(value, field: str) -> str:
 def _kind(value) -> str:
     return {list: "a list", dict: "a mapping", set: "a set", str: "text", bool: "true or false",
             int: "a number", float: "a number"}.get(type(value), type(value).__name__)
-
-
-def _yaml_problem(exc) -> str:
-    """One line from a PyYAML error: what is wrong, and where in the file (the front matter starts on line 2)."""
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    mark = getattr(exc, "problem_mark", None)
-    if mark is None:
-        return problem
-    return f"{problem}, line {mark.line + 2}, column {mark.column + 1}"
 
 
 def _unreadable(reason: str):

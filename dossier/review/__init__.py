@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import files
 from ..errors import UsageError
 
 # The exit code of `dossier review` when it found changes. 0-8 and 130 are taken (errors.py); a review
@@ -29,7 +29,7 @@ class Review:
     content: str  # the content file compared with
     slug: str
     items: list = field(default_factory=list)  # compare.Item
-    marks: dict = field(default_factory=dict)  # key path → content.Mark
+    marks: dict = field(default_factory=dict)  # key path → yamlfile.Mark
 
     @property
     def changes(self) -> int:
@@ -41,21 +41,18 @@ class Review:
 
 
 def read_docx_file(path: Path) -> bytes:
-    """A .docx's bytes; a missing file, a folder, a pipe or a file over MAX_REPORT_BYTES is a UsageError."""
+    """A .docx's bytes, through the door; a missing file, a folder, a pipe or a file over MAX_REPORT_BYTES
+    is a UsageError."""
     try:
-        info = path.stat()
-    except OSError as exc:
-        raise UsageError(f"{path}: {exc.strerror or 'cannot be read'}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise UsageError(f"{path}: is not a regular file; expected a Word document (.docx)")
-    if info.st_size > MAX_REPORT_BYTES:
-        raise UsageError(f"{path}: is {info.st_size:,} bytes; a report this tool reviews has at most "
-                         f"{MAX_REPORT_BYTES:,}")
-    try:
-        with open(path, "rb") as file:
-            return file.read(MAX_REPORT_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return files.read(path, limit=MAX_REPORT_BYTES)
+    except files.Refused as refused:
+        if refused.reason == files.MISSING:
+            raise UsageError(f"{path}: {refused.strerror}") from None
+        if refused.reason in (files.TOO_BIG, files.GREW):
+            size = f"{refused.size:,} bytes" if refused.size else f"more than {MAX_REPORT_BYTES:,} bytes"
+            raise UsageError(f"{path}: is {size}; a report this tool reviews has at most {MAX_REPORT_BYTES:,}") \
+                from None
+        raise UsageError(f"{path}: {refused.describe('a Word document (.docx)')}") from None
 
 
 def make_document(source: Path, settings, *, data: bytes | None = None, label: str | None = None, warn=None):

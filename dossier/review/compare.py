@@ -380,6 +380,6 @@ def _short(text: str, width: int = 50) -> str:
 
 
 def format_path(path: tuple | None) -> str:
-    from ..content import format_path as content_format_path
+    from ..yamlfile import format_path as content_format_path
 
     return content_format_path(path) if path else "(no content field)"

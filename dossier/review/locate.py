@@ -8,7 +8,9 @@ import json
 import re
 from pathlib import Path
 
+from .. import files, yamlfile
 from ..errors import UsageError, VerificationError
+from ..model import MAX_CONTENT_BYTES
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -26,17 +28,18 @@ def report_slug(properties: dict[str, str], label: str, content_given: bool) -> 
 
 def find_content(report: Path, slug: str, settings) -> Path:
     """The content file whose slug is `slug`: the manifests first, then the project's content files."""
-    from ..batch.plan import find_profiles, peek_slug
+    from ..batch.manifest import MANIFEST, MAX_MANIFEST_BYTES
+    from ..batch.plan import find_profiles
 
     looked = []
     for out in dict.fromkeys([Path(settings.out), report.parent.parent, report.parent]):
-        manifest = out / "manifest.json"
+        manifest = out / MANIFEST
         if not manifest.is_file():
             continue
         looked.append(str(manifest))
         try:
-            profiles = json.loads(manifest.read_text(encoding="utf-8")).get("profiles", {})
-        except (OSError, ValueError, AttributeError):
+            profiles = json.loads(files.read(manifest, limit=MAX_MANIFEST_BYTES, inside=out)).get("profiles", {})
+        except (files.Refused, ValueError, AttributeError):
             continue
         if not isinstance(profiles, dict):
             continue
@@ -52,12 +55,11 @@ def find_content(report: Path, slug: str, settings) -> Path:
         sources = []
     for source in sources:
         try:
-            if source.stat().st_size <= 1_000_000:
-                found = peek_slug(source.read_bytes())
-                if found and found[0] == slug:
-                    return source
-        except OSError:
+            found = yamlfile.peek_scalar(files.read(source, limit=MAX_CONTENT_BYTES, inside=source.parent), "slug")
+        except files.Refused:
             continue
+        if found and found[0] == slug:
+            return source
     places = ", ".join(looked) or f"no manifest.json in {settings.out}"
     raise UsageError(f"{report}: made from the profile {slug!r}, but neither a manifest ({places}) nor the content "
                      f"files ({', '.join(map(str, settings.content))}) name it; give its content file with --content")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..content import format_path, nearest_mark
+from ..yamlfile import format_path, nearest_mark
 from . import words
 
 HEADLINES = {

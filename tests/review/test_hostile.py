@@ -118,7 +118,8 @@ def test_a_word_document_dossier_did_not_make(tmp_path, capsys):
 def test_a_missing_file_and_a_folder(tmp_path, capsys):
     missing = tmp_path / "nothing.docx"
     assert run(capsys, missing) == (2, f"error: {missing}: No such file or directory")
-    assert run(capsys, tmp_path) == (2, f"error: {tmp_path}: is not a regular file; expected a Word document (.docx)")
+    assert run(capsys, tmp_path) == (
+        2, f"error: {tmp_path}: is a folder, not a regular file; expected a Word document (.docx)")
 
 
 def test_text_from_the_file_cannot_drive_the_terminal(tmp_path, capsys, aurora_report, editor):

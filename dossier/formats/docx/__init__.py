@@ -22,13 +22,13 @@ def render(document, options) -> bytes:
     from .language import mark_right_to_left, set_language
     from .ooxml import number_drawings
     from .package import add_header_and_footer, save, set_properties
-    from .reference import ensure_styles, open_reference, reference_path
+    from .reference import ensure_styles, open_reference, reference_document
 
     # Every image stays an image (body.py embeds the Document's own pictures and refuses any other),
     # so the conversion is the one the Markdown's read-back makes too: converted once, cached.
     body = to_html(document.report_body, pictures=True)
     root = lxml.html.fragment_fromstring(body, create_parent="div")
-    word = open_reference(reference_path(document.env, options))
+    word = open_reference(reference_document(document.env, options))
     ensure_styles(word)
     brand = document.brand
     if brand is not None and options.reference_docx is None:  # a --reference-docx's styles win

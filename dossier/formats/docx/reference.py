@@ -14,12 +14,14 @@ import logging
 import zipfile
 from pathlib import Path
 
-from ...errors import TemplateError
+from ... import files
+from ...errors import EnvironmentProblem, TemplateError
 from ...templating import default_theme_folder, template_folders
 
 LOGGER = logging.getLogger("dossier.docx")
 
 REFERENCE = "reference.docx"
+MAX_REFERENCE_BYTES = 50 * 1024 * 1024  # the default is 30 kB; one with embedded fonts a few MB
 HEADINGS = {"h1": "Title", "h2": "Heading 1", "h3": "Heading 2", "h4": "Heading 3", "h5": "Heading 4",
             "h6": "Heading 5"}
 TOC_STYLES = {1: "toc 1", 2: "toc 2"}  # Word's internal names; its UI says "TOC 1"
@@ -42,39 +44,53 @@ FIGURE = (f'<w:style {{}} w:type="paragraph" w:customStyle="1" w:styleId="{FIGUR
           '<w:jc w:val="center"/></w:pPr></w:style>')
 
 
-def reference_path(env, options) -> Path | tuple[str, bytes]:
-    """--reference-docx if given (a path, or (name, bytes) as it travels to a worker), else the first
-    reference.docx among the template folders."""
+def read_reference(path: Path) -> tuple[str, bytes]:
+    """A --reference-docx FILE as it travels to workers: (the path as given, its bytes), through the door."""
+    try:
+        return str(path), files.read(path, limit=MAX_REFERENCE_BYTES)
+    except files.Refused as refused:
+        if refused.reason in (files.MISSING, files.NOT_REGULAR):
+            raise EnvironmentProblem(f"reference document {path} does not exist or is not a file") from None
+        raise EnvironmentProblem(f"reference document {path}: {refused.describe('a Word document')}") from None
+
+
+def reference_document(env, options) -> tuple[str, bytes]:
+    """(name, bytes) of the reference document: --reference-docx if given (read where the build started),
+    else the first reference.docx among the template folders, read from its own folder only."""
     if isinstance(options.reference_docx, tuple):
         return options.reference_docx
-    if options.reference_docx is not None:
-        return Path(options.reference_docx)
+    if options.reference_docx is not None:  # a path, from a caller of the writer itself
+        path = Path(options.reference_docx)
+        try:
+            return str(path), files.read(path, limit=MAX_REFERENCE_BYTES)
+        except files.Refused as refused:
+            raise TemplateError(f"reference document {path} cannot be read as a Word document: "
+                                f"{refused.describe('a Word document')}") from None
     folders = template_folders(env)
     for folder in folders:
-        if (folder / REFERENCE).is_file():
-            # A theme is read from its own folder only: a link out of it is refused, as for templates.
-            if not (folder / REFERENCE).resolve().is_relative_to(folder.resolve()):
+        try:
+            return str(folder / REFERENCE), files.read(folder / REFERENCE, limit=MAX_REFERENCE_BYTES, inside=folder)
+        except files.Refused as refused:
+            if refused.reason == files.OUTSIDE:  # as for templates: a link out of the theme is refused
                 raise TemplateError(f"reference document {folder / REFERENCE} is a link to a file outside the "
-                                    f"theme folder {folder} (name the file with --reference-docx instead)")
-            return folder / REFERENCE
+                                    f"theme folder {folder} (name the file with --reference-docx instead)") from None
+            if refused.reason in (files.MISSING, files.NOT_REGULAR):
+                continue
+            raise TemplateError(f"reference document {folder / REFERENCE}: {refused.describe()}") from None
     raise TemplateError(f"reference document {REFERENCE!r} not found in {', '.join(map(str, folders))} "
                         "(make the default one with scripts/make_reference_docx.py)")
 
 
-def open_reference(path: Path | tuple[str, bytes]):
-    """The reference document with an empty body: its styles, page setup, header and footer stay."""
+def open_reference(reference: tuple[str, bytes]):
+    """The reference document (name, bytes) with an empty body: its styles, page setup, header and footer stay."""
     import io
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
-    if isinstance(path, tuple):
-        path, data = path
-        source = io.BytesIO(data)
-    else:
-        source = str(path)
+    path, data = reference
     try:
-        document = docx.Document(source)
+        document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise TemplateError(f"reference document {path} cannot be read as a Word document: {exc}") from None
     body = document.element.body
@@ -168,7 +184,9 @@ def ensure_styles(document) -> None:
     missing = [name for name in STYLES_USED if name not in present | {FIGURE_STYLE}]
     if not missing:
         return
-    source = open_reference(default_theme_folder() / REFERENCE)
+    folder = default_theme_folder()
+    source = open_reference((str(folder / REFERENCE), files.read(folder / REFERENCE, limit=MAX_REFERENCE_BYTES,
+                                                                 inside=folder)))
     for name in missing:
         _copy_style(document, source, source.styles[name].element)
 

@@ -1,12 +1,17 @@
-"""The only way from a fact sheet to a file: data: URLs and regular files inside the theme folders."""
+"""The only way from a fact sheet to a file: data: URLs, and regular files inside the theme folders read
+through the door (files.py); WeasyPrint itself opens nothing."""
 
 from __future__ import annotations
 
 import logging
+import mimetypes
 from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
+
+from ... import files
+from ...templating import MAX_THEME_FILE_BYTES
 
 LOGGER = logging.getLogger("dossier.pdf")
 
@@ -40,24 +45,25 @@ def _define_fetcher(base):
             self.refused: list[str] = []
 
         def fetch(self, url, headers=None):
+            from weasyprint.urls import URLFetcherResponse
+
             scheme = url.split(":", 1)[0].lower()
             if scheme == "data":
                 return super().fetch(url, headers)
-            path = self.allowed_path(url) if scheme == "file" else None
-            if path is None:
-                self.refuse(url)
-            return super().fetch(path.as_uri(), headers)
-
-        def allowed_path(self, url: str) -> Path | None:
-            """The regular file a file: URL names, if it lies inside a template folder."""
             parts = urlsplit(url)
-            if parts.netloc not in ("", "localhost"):
-                return None
-            # resolve() follows symbolic links and '..', so a link out of the folder is caught;
-            # is_file() refuses devices and pipes (file:///dev/urandom would never end).
+            if scheme != "file" or parts.netloc not in ("", "localhost"):
+                self.refuse(url)
+            # The door follows symbolic links and '..' to the real path, which must lie inside a template
+            # folder, and reads regular files only (file:///dev/urandom would never end).
             path = Path(url2pathname(parts.path)).resolve()
-            inside = any(path.is_relative_to(folder) for folder in self.folders)
-            return path if inside and path.is_file() else None
+            try:
+                data = files.read(path, limit=MAX_THEME_FILE_BYTES, inside=self.folders)
+            except files.Refused:
+                self.refuse(url)
+            # What urllib's file handler would say of it: WeasyPrint reads the type, and the URL resolves
+            # what the file refers to in turn (a stylesheet's @import).
+            kind = mimetypes.guess_type(path.name)[0] or "text/plain"
+            return URLFetcherResponse(path.as_uri(), data, {"Content-Type": kind, "Content-Length": str(len(data))})
 
         def refuse(self, url: str) -> NoReturn:
             if url not in self.refused:

@@ -43,7 +43,7 @@ def png(width: int, height: int, dpi: int = 200) -> bytes:
 
 
 def blank_report():
-    word = open_reference(default_theme_folder() / "reference.docx")
+    word = open_reference(("reference.docx", (default_theme_folder() / "reference.docx").read_bytes()))
     ensure_styles(word)
     return word
 
