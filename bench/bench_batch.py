@@ -58,7 +58,7 @@ def build_command(*args: str) -> list[str]:
 
 def worker_peak_mb(paths: list[Path], jobs: int) -> float:
     """Peak RSS of a build worker: render profiles in a pool, then ask each worker for its maxrss."""
-    from dossier.batch.plan import BuildConfig
+    from dossier.pipeline import BuildConfig
     from dossier.batch.run import render_profile
 
     config = BuildConfig()

@@ -57,7 +57,7 @@ def warm_renders(pdf, document, options, runs: int) -> tuple[list[float], list[f
     try:
         for _ in range(runs):
             with Timer() as timer:
-                pdf.render(document, options)
+                pdf.render(document, options).data
             walls.append(timer.wall)
             cpus.append(timer.cpu)
     finally:
@@ -107,7 +107,7 @@ def main() -> None:
     document = Document(load_profile(args.profile), make_environment())
     options = RenderOptions(paper=args.paper)
     with Timer() as t_cold:
-        data = pdf.render(document, options)
+        data = pdf.render(document, options).data
 
     walls, cpus, layouts = warm_renders(pdf, document, options, args.runs)
     split = phases(pdf, document, options, max(5, args.runs // 2))

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger("dossier.words")
 
 REPORT_TEMPLATE = "report.md.j2"  # the long-form report, as Markdown: the .md and the Word report
+TIMELINE_PICTURE = "{slug}-timeline.png"  # the report's picture of the timeline, beside the Markdown
+LOGO_FILE = "{slug}-logo{suffix}"  # the brand's logo beside the Markdown, its suffix the brand file's
 
 
 class Document:
@@ -78,22 +80,13 @@ class Document:
     @property
     def timeline_picture_name(self) -> str:
         """The timeline's picture, a file beside the Markdown and a picture in the Word report."""
-        return f"{self.profile.slug}-timeline.png"
+        return TIMELINE_PICTURE.format(slug=self.profile.slug)
 
     @property
     def picture_names(self) -> tuple[str, ...]:
-        """The file names of `pictures`, known without drawing them."""
+        """The file names of the pictures the report shows, known without drawing them (formats/pdf/pictures.py
+        draws them: the timeline band, if there is a timeline)."""
         return (self.timeline_picture_name,) if self.timeline else ()
-
-    @cached_property
-    def pictures(self) -> dict[str, bytes]:
-        """The pictures the report shows, by file name: the timeline band as PNG, if there is a timeline.
-        The Markdown has them written beside it; the Word report embeds them."""
-        if not self.timeline:
-            return {}
-        from .pictures import timeline_png
-
-        return {self.timeline_picture_name: timeline_png(self)}
 
     @property
     def logo_file_name(self) -> str | None:
@@ -101,7 +94,7 @@ class Document:
         brand = self.brand
         if brand is None or brand.logo is None:
             return None
-        return f"{self.profile.slug}-logo{Path(brand.logo.filename).suffix.lower()}"
+        return LOGO_FILE.format(slug=self.profile.slug, suffix=Path(brand.logo.filename).suffix.lower())
 
     @property
     def logo_alt(self) -> str:

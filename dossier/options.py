@@ -147,6 +147,31 @@ OPTIONS: dict[str, Option] = {option.name: option for option in (
 )}
 
 
+@dataclass(frozen=True)
+class RenderOptions:
+    """What the writers receive besides the Document: the values of the options declared (above) to shape
+    an output's bytes, paths excepted, with their declared defaults; and the reference document, read
+    where the build started (a path from a caller of a writer itself, or None: the theme's own).
+
+    Every option `affecting` a format is a field here (tests/test_options.py holds the two together),
+    so the manifest's keys and the writers see the same values."""
+
+    paper: str = OPTIONS["paper"].default
+    strict: bool = OPTIONS["strict"].default
+    keep_html: bool = OPTIONS["keep_html"].default  # the fact sheet's laid-out HTML, a companion of the PDF
+    reference_docx: Path | tuple[str, bytes] | None = None  # (name, bytes) as it travels to a worker
+
+    @classmethod
+    def from_settings(cls, settings: Mapping, reference_docx: tuple[str, bytes] | None = None) -> "RenderOptions":
+        return cls(**{option.name: settings[option.name] for option in affecting_any()},
+                   reference_docx=reference_docx)
+
+
+def affecting_any() -> list[Option]:
+    """The options that shape some output's bytes, paths excepted: the fields of RenderOptions."""
+    return [option for option in OPTIONS.values() if option.affects and option.kind not in ("path", "paths")]
+
+
 class Settings(Mapping):
     """Checked option values (read as attributes: settings.paper) and where each came from."""
 
@@ -209,3 +234,8 @@ def affecting(fmt: str) -> list[Option]:
     """The options whose values shape `fmt`'s bytes, paths excluded (their files are hashed instead)."""
     return [option for option in OPTIONS.values()
             if option.affects_format(fmt) and option.kind not in ("path", "paths")]
+
+
+def affecting_paths(fmt: str) -> list[str]:
+    """The names of the path options whose files shape `fmt`'s bytes (a theme, a reference document, a brand)."""
+    return [option.name for option in OPTIONS.values() if option.affects_format(fmt) and option.kind == "path"]

@@ -97,7 +97,7 @@ def _inside_site_packages(path: Path) -> bool:
 
 def check_watchable(settings) -> None:
     """Refuse to start on settings no save could fix: content paths, a theme or reference document that are absent."""
-    from .batch import BuildConfig
+    from .pipeline import BuildConfig
 
     for raw in settings.content:
         if not Path(raw).exists():

@@ -25,12 +25,12 @@ BIGSCIENCE_HEADINGS = ["At a glance", "Key figures", "Timeline", "Origins", "Mis
 def render(fmt: str, profile, env=None, brand=None, **options) -> bytes:
     """One output's bytes, as a build would make them: a Document, then the format's writer."""
     document = Document(profile, env if env is not None else make_environment(), brand=brand)
-    return FORMATS[fmt].writer().render(document, RenderOptions(**options))
+    return FORMATS[fmt].writer().render(document, RenderOptions(**options)).data
 
 
 def render_all(profile, env=None, **options) -> dict[str, bytes]:
     document = Document(profile, env if env is not None else make_environment())
-    return {name: spec.writer().render(document, RenderOptions(**options)) for name, spec in FORMATS.items()}
+    return {name: spec.writer().render(document, RenderOptions(**options)).data for name, spec in FORMATS.items()}
 
 
 def pdf_source(data: bytes) -> bytes:

@@ -130,5 +130,5 @@ def test_every_language_fixture_builds_and_verifies_in_all_three_formats(env, ta
 
     profile = load_profile(LANGUAGES / f"{tag}.yaml", strict=True)
     document = Document(profile, env, strict=True)
-    files = {fmt: (fmt, FORMATS[fmt].writer().render(document, RenderOptions(strict=True))) for fmt in FORMATS}
+    files = {fmt: (fmt, FORMATS[fmt].writer().render(document, RenderOptions(strict=True)).data) for fmt in FORMATS}
     assert [check.describe() for check in check_outputs(document, files) if not check.ok] == []

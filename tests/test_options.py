@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 import dossier
-from dossier.batch.plan import BuildConfig, base_keys
+from dossier.batch.plan import base_keys
 from dossier.cli import main, make_parser
 from dossier.errors import UsageError
-from dossier.options import FORMAT_NAMES, OPTIONS, affecting, resolve
+from dossier.options import FORMAT_NAMES, OPTIONS, RenderOptions, affecting, affecting_any, resolve
+from dossier.pipeline import BuildConfig
 from helpers import AURORA
 
 
@@ -193,10 +194,19 @@ def test_the_declared_effects():
     assert names == {"pdf": ["paper", "keep_html", "strict"], "docx": ["strict"], "md": ["strict"]}
 
 
+def test_the_writers_options_are_the_declared_ones_with_the_declared_defaults():
+    fields = RenderOptions.__dataclass_fields__
+    assert set(fields) == {option.name for option in affecting_any()} | {"reference_docx"}
+    assert all(getattr(RenderOptions(), option.name) == option.default for option in affecting_any())
+    settings = resolve([("test", {"paper": "letter", "strict": True})])
+    assert RenderOptions.from_settings(settings) == RenderOptions(paper="letter", strict=True)
+
+
 def test_paper_changes_the_fact_sheet_key_alone():
-    a4, letter = base_keys(BuildConfig(paper="a4")), base_keys(BuildConfig(paper="letter"))
+    a4 = base_keys(BuildConfig(options=RenderOptions(paper="a4")))
+    letter = base_keys(BuildConfig(options=RenderOptions(paper="letter")))
     assert [fmt for fmt in FORMAT_NAMES if a4[fmt] != letter[fmt]] == ["pdf"]
-    strict = base_keys(BuildConfig(strict=True))
+    strict = base_keys(BuildConfig(options=RenderOptions(strict=True)))
     assert all(a4[fmt] != strict[fmt] for fmt in FORMAT_NAMES)
 
 

@@ -10,7 +10,8 @@ import pytest
 from dossier.content import load_profile
 from dossier.document import Document
 from dossier.errors import ContentError
-from dossier.formats import markdown
+from dossier.formats import RenderOptions, markdown
+from dossier.formats.pdf.pictures import report_pictures
 from dossier.formats.pdf import reader as pdf
 from dossier.verify import check_output, normalise
 from helpers import MINIMAL, render
@@ -87,14 +88,14 @@ def test_the_markdown_has_the_table_and_the_picture_beside_it(bigscience, env, b
     assert "\n## Timeline\n\n![Timeline. May 2021: Workshop launched; March 2022: BLOOM training run began;" in text
     assert "](bigscience-timeline.png)\n\n| Date | Milestone |\n| --- | --- |\n| May 2021 | Workshop launched |" in text
     document = Document(bigscience, env)
-    files = markdown.companions(document)
+    files = markdown.render(document, RenderOptions()).companions
     assert list(files) == ["bigscience-timeline.png"]
     from PIL import Image
 
     picture = Image.open(io.BytesIO(files["bigscience-timeline.png"]))
     assert picture.format == "PNG" and round(picture.info["dpi"][0]) == 200
     assert 1000 < picture.width < 1300 and picture.height < picture.width / 4  # a band, 160 mm wide at most
-    assert Document(bigscience, env).pictures == document.pictures  # reproducible, byte for byte
+    assert report_pictures(Document(bigscience, env)) == files  # reproducible, byte for byte
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "docx", "md"])

@@ -17,13 +17,14 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from .. import files
+from .. import files, pipeline
 from ..errors import DossierError, VerificationError
 from ..formats import output_name
-from ..options import OPTIONS, Settings, resolve
+from ..options import OPTIONS, RenderOptions, Settings, resolve
+from ..pipeline import BuildConfig, Stopwatch
 from .manifest import MAX_OUTPUT_BYTES, Manifest
-from .plan import BuildConfig, ProfileResult, SlugClaims, base_keys, fail, find_profiles, plan
-from .run import Stopwatch, WorkerResult, collect_warnings, execute, render_profile, start_pool, stop_pool
+from .plan import ProfileResult, SlugClaims, base_keys, fail, find_profiles, plan
+from .run import WorkerResult, collect_warnings, execute, render_profile, start_pool, stop_pool
 from .store import output_lock, write_files
 
 
@@ -113,17 +114,14 @@ def _build(sources, settings, config, executor, pool, clock, on_result, warn, ti
 def check(paths=None, *, settings: Settings | None = None,
           on_result: Callable[[ProfileResult], None] | None = None, **options) -> list[ProfileResult]:
     """Verify outputs already in the output folder against their content, without building."""
-    from ..content import load_profile
-    from ..document import Document
-    from ..verify import check_outputs
-
     settings = settings or settings_for(options)
+    config = BuildConfig(tuple(settings.formats), options=RenderOptions.from_settings(settings))
     results = []
     for source in find_profiles(settings.content if paths is None else paths):
         result = ProfileResult(str(source), status="checked")
         try:
             with collect_warnings(result.warnings):
-                profile = load_profile(source, strict=settings.strict, warn=logging.getLogger("dossier").warning)
+                profile = pipeline.load(source, config, warn=logging.getLogger("dossier").warning)
             result.slug = profile.slug
             found = {}
             for fmt in settings.formats:
@@ -135,7 +133,7 @@ def check(paths=None, *, settings: Settings | None = None,
                         raise VerificationError(f"{path}: not found; build it first") from None
                     raise VerificationError(f"{path}: {refused.describe('an output')}") from None
                 result.outputs[fmt] = str(path)
-            result.checks = check_outputs(Document(profile), found)
+            result.checks = pipeline.verify_built(profile, found)
             if not result.ok:
                 fail(result, _verification_error(str(source), result.checks, built=False))
         except DossierError as exc:

@@ -19,49 +19,17 @@ from typing import TYPE_CHECKING
 
 from .. import files, yamlfile
 from .._meta import __version__
-from ..brand import Brand, load_brand
 from ..errors import ContentError, DossierError, EnvironmentProblem, UsageError
 from ..formats import FORMATS
 from ..model import MAX_CONTENT_BYTES as MAX_BYTES
-from ..options import affecting
-from ..templating import Theme
+from ..options import affecting, affecting_paths
 
 if TYPE_CHECKING:
+    from ..pipeline import BuildConfig
     from .manifest import Manifest
 
 PACKAGE = Path(__file__).resolve().parent.parent
 RENDERING_PACKAGES = ("weasyprint", "pydyf", "python-docx", "markdown", "jinja2", "pypdfium2", "pyyaml", "lxml")
-
-
-@dataclass(frozen=True)
-class BuildConfig:
-    """Everything besides content that the outputs depend on; sent with every unit of work."""
-
-    formats: tuple[str, ...] = tuple(FORMATS)
-    theme: Theme = Theme()
-    reference_docx: tuple[str, bytes] | None = None  # (path as given, bytes): it travels with the work
-    paper: str = "a4"
-    strict: bool = False
-    brand: Brand | None = None  # read once, here; it travels with the work like the theme
-    keep_html: bool = False  # also write the fact sheet's HTML beside it
-    timings: bool = False  # workers time each stage of their work
-
-    @classmethod
-    def from_settings(cls, settings, warn=None) -> "BuildConfig":
-        """The settings' files read once, here, where the build starts (a brand's warnings go to `warn`)."""
-        reference = None
-        if settings.reference_docx is not None:
-            from ..formats.docx.reference import read_reference
-
-            reference = read_reference(Path(settings.reference_docx))
-        brand = None
-        if settings.brand is not None:
-            path = Path(settings.brand)
-            if not path.exists() and not path.is_symlink():
-                raise EnvironmentProblem(f"brand file {path} does not exist")
-            brand = load_brand(path, warn, strict=settings.strict)
-        return cls(tuple(settings.formats), Theme.read(settings.templates), reference, settings.paper,
-                   settings.strict, brand, settings.keep_html, settings.timings)
 
 
 @dataclass
@@ -164,10 +132,10 @@ def base_keys(config: BuildConfig) -> dict[str, bytes]:
                 digest.update(b"template\0" + name.encode() + b"\0" + hashlib.sha256(data).digest())
         if config.brand is not None:
             digest.update(b"brand\0" + config.brand.digest().encode())
-        if config.reference_docx and fmt == "docx":
-            digest.update(b"reference\0" + hashlib.sha256(config.reference_docx[1]).digest())
-        # Every option declared to affect this format's bytes is a field of BuildConfig.
-        values = {option.name: getattr(config, option.name) for option in affecting(fmt)}
+        if config.options.reference_docx and "reference_docx" in affecting_paths(fmt):
+            digest.update(b"reference\0" + hashlib.sha256(config.options.reference_docx[1]).digest())
+        # Every option declared to affect this format's bytes is a field of the writers' RenderOptions.
+        values = {option.name: getattr(config.options, option.name) for option in affecting(fmt)}
         digest.update(json.dumps(values, sort_keys=True).encode())
         keys[fmt] = digest.digest()
     return keys

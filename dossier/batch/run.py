@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from ..errors import DossierError, EnvironmentProblem
-from ..formats import FORMATS, RenderOptions, output_name
-from .plan import BuildConfig
+from ..formats import FORMATS
+from ..pipeline import BuildConfig, Stopwatch, build_profile
 
 
 @dataclass(frozen=True)
@@ -47,105 +47,21 @@ class WorkerResult:
 
 
 def render_profile(source: str, content: bytes, config: BuildConfig) -> WorkerResult:
-    """Worker side: load, build the Document once, render every format and verify, all in memory.
+    """Worker side: the pipeline for one profile (pipeline.build_profile), all in memory; never raises.
 
     With `config.timings`, each stage's wall and CPU time is in the result's `timings`."""
-    from ..content import load_profile
-    from ..document import Document
-    from ..templating import environment_for
-    from ..verify import check_output
-
     warnings: list[str] = []
     clock = Stopwatch(config.timings)
     try:
         with collect_warnings(warnings):
-            if config.timings:
-                with clock("imports (first profile of each worker)"):
-                    _import_renderers(config.formats)
-            with clock("load and validate"):
-                profile = load_profile(source, strict=config.strict, data=content,
-                                       warn=logging.getLogger("dossier").warning)
-            with clock("document and context"):
-                document = Document(profile, environment_for(config.theme), strict=config.strict,
-                                    brand=config.brand)
-                document.context
-                if "docx" in config.formats or "md" in config.formats:
-                    document.report
-            if ("docx" in config.formats or "md" in config.formats) and document.picture_names:
-                with clock("timeline picture"):
-                    document.pictures
-            options = RenderOptions(paper=config.paper, strict=config.strict, reference_docx=config.reference_docx,
-                                    keep_html=config.keep_html)
-            files = {}
-            for fmt in config.formats:
-                with clock(f"render {fmt}"):
-                    files[fmt] = (output_name(fmt, profile.slug), FORMATS[fmt].writer().render(document, options))
-            checks = []
-            for fmt, (name, data) in files.items():
-                with clock(f"verify {fmt}"):
-                    checks.append(check_output(document, fmt, name, data))
-            companions = {name: data for fmt in config.formats
-                          for name, data in companion_files(FORMATS[fmt].writer(), document, options).items()}
+            built = build_profile(source, content, config, warn=logging.getLogger("dossier").warning, clock=clock)
     except DossierError as exc:
         return WorkerResult(error=exc.message, exit_code=exc.exit_code, warnings=tuple(warnings))
     except Exception:
         return WorkerResult(error=f"{source}: unexpected error:\n" + traceback.format_exc(), exit_code=1,
                             warnings=tuple(warnings))
-    return WorkerResult(profile.slug, files, tuple(checks), tuple(warnings), companions=companions,
+    return WorkerResult(built.slug, built.files, built.checks, tuple(warnings), companions=built.companions,
                         timings=clock.times)
-
-
-def companion_files(writer, document, options) -> dict[str, bytes]:
-    """The files written beside an output (a writer's optional `companions`)."""
-    companions = getattr(writer, "companions", None)
-    return companions(document, options) if companions is not None else {}
-
-
-class Stopwatch:
-    """Wall and CPU seconds per stage, when on: `with clock("render pdf"): …`; `times` {stage: (wall, cpu)}."""
-
-    def __init__(self, on: bool):
-        self.on = on
-        self.times: dict[str, tuple[float, float]] = {}
-
-    @contextlib.contextmanager
-    def __call__(self, stage: str):
-        if not self.on:
-            yield
-            return
-        import time
-
-        wall, cpu = time.perf_counter(), time.process_time()
-        try:
-            yield
-        finally:
-            spent = (time.perf_counter() - wall, time.process_time() - cpu)
-            self.add(stage, *spent)
-
-    def add(self, stage: str, wall: float, cpu: float) -> None:
-        before = self.times.get(stage, (0.0, 0.0))
-        self.times[stage] = (before[0] + wall, before[1] + cpu)
-
-
-_imported = False
-
-
-def _import_renderers(formats) -> None:
-    """Import what rendering needs, once per process, so that the first profile's stages do not
-    carry the imports (timed on their own)."""
-    global _imported
-    if _imported:
-        return
-    _imported = True
-    if "pdf" in formats:
-        from ..formats.pdf import factsheet
-
-        factsheet.load_weasyprint()
-        import pypdfium2  # noqa: F401
-    if "docx" in formats:
-        import docx  # noqa: F401
-        import lxml.html  # noqa: F401
-    import markdown  # noqa: F401
 
 
 # Workers are forked where the system can (a caller's script needs no `if __name__ == "__main__":` guard,

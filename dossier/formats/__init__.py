@@ -1,35 +1,33 @@
 """The deliverables: one writer per format behind one table, each satisfying the Writer protocol.
 
-FORMATS holds what planning needs without importing a writer (file name, theme files
-read, whether the format is slow); `writer(name)` imports the module that renders and
-reads it back. Heavy libraries are imported inside a writer's functions, never at import.
+FORMATS holds what planning needs without importing a writer (file name, media type, the
+companions it writes beside it, theme files read, whether the format is slow); `writer(name)`
+imports the module that renders and reads it back. Heavy libraries are imported inside a
+writer's functions, never at import.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from ..document import REPORT_TEMPLATE
+from ..document import LOGO_FILE, REPORT_TEMPLATE, TIMELINE_PICTURE
 from ..errors import UsageError
-from ..options import FORMAT_NAMES
+from ..options import FORMAT_NAMES, RenderOptions
 
 if TYPE_CHECKING:
     from ..document import Document
 
 
 @dataclass(frozen=True)
-class RenderOptions:
-    """What writers receive besides the Document; each reads what concerns it."""
+class Rendered:
+    """A writer's work for one Document: the finished file, and the files written beside it (the Markdown's
+    pictures and logo, the fact sheet's laid-out HTML with --keep-html), which are not verified."""
 
-    paper: str = "a4"
-    strict: bool = False
-    # None: the theme's reference.docx; a path, or (file name, bytes) as it travels to a worker.
-    reference_docx: Path | tuple[str, bytes] | None = None
-    keep_html: bool = False  # the fact sheet's laid-out HTML is a companion file of the PDF
+    data: bytes
+    companions: Mapping[str, bytes] = field(default_factory=dict)
 
 
 def _nowhere(text: str) -> Sequence[Sequence[int]]:
@@ -57,8 +55,12 @@ class Reading:
 class Writer(Protocol):
     """The contract every format module satisfies."""
 
-    def render(self, document: "Document", options: RenderOptions) -> bytes:
-        """The finished file's bytes: the same bytes for the same Document and options."""
+    def prepare(self) -> None:
+        """Import what rendering needs (a warm worker, a timed build); calling it again costs nothing."""
+
+    def render(self, document: "Document", options: RenderOptions) -> Rendered:
+        """The finished file's bytes and its companions (named as `Format.companions` declares): the same
+        bytes for the same Document and options."""
 
     def read_text(self, data: bytes, reading: Reading | None = None) -> str:
         """The text a reader of the finished file sees, block by block on lines of their own.
@@ -70,38 +72,50 @@ class Writer(Protocol):
     def read_metadata(self, data: bytes) -> dict[str, str]:
         """The file's document metadata, in the keys of Document.metadata (VerificationError as read_text)."""
 
-    # A writer may also define `companions(document, options) -> {file name: bytes}`: files written beside
-    # its output, after `render` (the Markdown's pictures, the fact sheet's HTML with --keep-html). They
-    # are not verified. Not part of the protocol: most outputs are one file.
 
 
 @dataclass(frozen=True)
 class Format:
-    """One deliverable, as planning knows it."""
+    """One deliverable, as planning knows it: what it is called and made from, declared, as Sphinx's
+    builders declare theirs, so that no code elsewhere asks which format it has in hand."""
 
     name: str
     label: str
     filename: str  # a pattern with {slug}
+    media_type: str  # the finished file's
     module: str  # the writer, relative to this package
     theme_files: tuple[str, ...]  # the theme files it reads: a change to one rebuilds this format
+    # The files its writer may put beside the output (`Rendered.companions`), as patterns with {slug}
+    # and, for a file whose extension comes from its source, {suffix}.
+    companions: tuple[str, ...] = ()
+    from_report: bool = False  # made from the Document's long-form report, pictures included
     slow: bool = False  # worth a worker of its own when there are more workers than profiles
     wraps_lines: bool = False  # lines break inside values: a line break may stand for a space
 
     def output_name(self, slug: str) -> str:
         return self.filename.format(slug=slug)
 
+    def companion(self, name: str, slug: str) -> bool:
+        """Whether `name` is one of the companions this format declares, for the profile `slug`."""
+        import fnmatch
+
+        return any(fnmatch.fnmatchcase(name, pattern.format(slug=slug, suffix=".*")) for pattern in self.companions)
+
     def writer(self) -> Writer:
         return importlib.import_module(self.module, __name__)
 
 
 FORMATS: dict[str, Format] = {format.name: format for format in (
-    Format("pdf", "PDF fact sheet", "{slug}-factsheet.pdf", ".pdf",
+    Format("pdf", "PDF fact sheet", "{slug}-factsheet.pdf", "application/pdf", ".pdf",
            ("factsheet.html.j2", "factsheet.css", "timeline.html.j2"),
-           slow=True, wraps_lines=True),
-    # The report's timeline picture is drawn with the fact sheet's band and stylesheet (pictures.py).
-    Format("docx", "Word report", "{slug}-report.docx", ".docx",
-           (REPORT_TEMPLATE, "reference.docx", "timeline.html.j2", "factsheet.css")),
-    Format("md", "Markdown", "{slug}.md", ".markdown", (REPORT_TEMPLATE, "timeline.html.j2", "factsheet.css")),
+           companions=("{slug}-factsheet.html",), slow=True, wraps_lines=True),
+    # The report's timeline picture is drawn with the fact sheet's band and stylesheet (pdf/pictures.py).
+    Format("docx", "Word report", "{slug}-report.docx",
+           "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx",
+           (REPORT_TEMPLATE, "reference.docx", "timeline.html.j2", "factsheet.css"), from_report=True),
+    Format("md", "Markdown", "{slug}.md", "text/markdown", ".markdown",
+           (REPORT_TEMPLATE, "timeline.html.j2", "factsheet.css"),
+           companions=(TIMELINE_PICTURE, LOGO_FILE), from_report=True),
 )}
 assert tuple(FORMATS) == FORMAT_NAMES, "options.FORMAT_NAMES must list the formats of this table"
 

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from ..document import split_front_matter
 from ..markup import html_to_text, to_html
+from . import Rendered
 
 
-def render(document, options) -> bytes:
-    return document.report.encode("utf-8")
+def prepare() -> None:
+    """Import Python-Markdown, which reading the Markdown back needs."""
+    import markdown  # noqa: F401
 
 
-def companions(document, options=None) -> dict[str, bytes]:
-    """The files the Markdown refers to, written beside it: the timeline's picture, the brand's logo."""
-    files = dict(document.pictures)
+def render(document, options) -> Rendered:
+    """The Document's report as it is, and the files it refers to, written beside it: the timeline's
+    picture and the brand's logo."""
+    from .pdf.pictures import report_pictures
+
+    companions = dict(report_pictures(document))
     if document.logo_file_name:
-        files[document.logo_file_name] = document.brand.logo.data
-    return files
+        companions[document.logo_file_name] = document.brand.logo.data
+    return Rendered(document.report.encode("utf-8"), companions)
 
 
 def read_text(data: bytes, reading=None) -> str:

@@ -56,26 +56,20 @@ def read_docx_file(path: Path) -> bytes:
 
 
 def make_document(source: Path, settings, *, data: bytes | None = None, label: str | None = None, warn=None):
-    """The Document for a content file, with the theme, brand and strictness a build would use;
-    and the RenderOptions a build would give the Word writer."""
-    from ..batch.plan import BuildConfig
-    from ..content import load_profile
-    from ..document import Document
-    from ..formats import RenderOptions
-    from ..templating import environment_for
+    """The Document for a content file, made as a build makes it (pipeline.py: the theme, brand and
+    strictness a build would use); and the RenderOptions a build would give the Word writer."""
+    from .. import pipeline
 
     warn = warn or logging.getLogger("dossier").warning
-    config = BuildConfig.from_settings(settings, warn)
-    profile = load_profile(label or source, strict=settings.strict, warn=warn, data=data)
-    document = Document(profile, environment_for(config.theme), strict=config.strict, brand=config.brand)
-    options = RenderOptions(paper=config.paper, strict=config.strict, reference_docx=config.reference_docx)
-    return document, options
+    config = pipeline.BuildConfig.from_settings(settings, warn)
+    profile = pipeline.load(source, config, data=data, warn=warn, label=label)
+    return pipeline.make_document(profile, config), config.options
 
 
 def review(path: str | os.PathLike, settings, *, content: str | os.PathLike | None = None, warn=None) -> Review:
     """Compare the edited report at `path` with the report dossier would make now from its content."""
+    from .. import pipeline
     from ..content import key_path_marks
-    from ..formats import FORMATS
     from .compare import compare
     from .locate import find_content, report_slug
     from .reading import read_report
@@ -93,7 +87,7 @@ def review(path: str | os.PathLike, settings, *, content: str | os.PathLike | No
     if slug is not None and slug != document.slug:
         raise UsageError(f"{path} is the report of {slug!r} (its document properties say so), but {source} is the "
                          f"profile {document.slug!r}; name the right content file with --content")
-    regenerated = read_report(FORMATS["docx"].writer().render(document, options), "the regenerated report")
+    regenerated = read_report(pipeline.render(document, "docx", options).data, "the regenerated report")
     items = compare(regenerated, edited, document)
     return Review(str(path), str(source), document.slug, items, key_path_marks(source))
 

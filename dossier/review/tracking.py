@@ -60,13 +60,11 @@ def old_revision(path: Path, revision: str) -> tuple[str, bytes]:
 def make_redline(old_document, new_document, options) -> tuple[bytes, str]:
     """(the redline's bytes, a summary of its changes). VerificationError if it does not carry every fact
     of the new edition, and its metadata, as the new edition's report would."""
-    from ..formats import FORMATS
+    from .. import pipeline
     from ..formats.docx.package import deterministic_zip
-    from ..verify import check_output
 
-    writer = FORMATS["docx"].writer()
-    old_bytes = writer.render(old_document, options)
-    new_bytes = writer.render(new_document, options)
+    old_bytes = pipeline.render(old_document, "docx", options).data
+    new_bytes = pipeline.render(new_document, "docx", options).data
     old = read_report(old_bytes, "the old edition's report")
     new = read_report(new_bytes, "the new edition's report")
     profile = new_document.profile
@@ -81,7 +79,7 @@ def make_redline(old_document, new_document, options) -> tuple[bytes, str]:
     if settings is not None:
         parts["word/settings.xml"] = _track_revisions(settings)
     data = deterministic_zip(_replace_members(new_bytes, parts))
-    check = check_output(new_document, "docx", "redline", data)
+    [check] = pipeline.verify(new_document, {"docx": ("redline", data)})
     if not check.ok:
         raise VerificationError(f"{new_document.source}: redline verification failed: {check.describe()}")
     summary = ", ".join(f"{count} {what}" for what, count in counts.items() if count) or "no changes"

@@ -9,14 +9,23 @@ reproducible zip, reader.py reads it back.
 
 from __future__ import annotations
 
+from .. import Rendered
 from .reader import read_metadata, read_text
 
 
-def render(document, options) -> bytes:
+def prepare() -> None:
+    """Import python-docx, lxml's HTML parser and Python-Markdown, which writing the report needs."""
+    import docx  # noqa: F401
+    import lxml.html  # noqa: F401
+    import markdown  # noqa: F401
+
+
+def render(document, options) -> Rendered:
     """Render the Word report to DOCX bytes: the same bytes for the same Document and reference."""
     import lxml.html
 
     from ...markup import to_html
+    from ..pdf.pictures import report_pictures
     from .body import EMU_PER_TWIP, text_width, write_body
     from .branding import add_logo, brand_styles
     from .language import mark_right_to_left, set_language
@@ -35,7 +44,7 @@ def render(document, options) -> bytes:
         brand_styles(word, brand)  # before set_language: it picks script fonts to go with these
     rtl = document.direction == "rtl"
     set_language(word, document.profile.language, rtl)
-    write_body(word, root, document.words["contents"], lambda: document.pictures, str(document.source))
+    write_body(word, root, document.words["contents"], lambda: report_pictures(document), str(document.source))
     add_header_and_footer(word, document.profile.name, document.words["page_x_of_y"])
     if brand is not None and brand.logo is not None:
         add_logo(word, brand.logo, document.logo_alt, text_width(word) * EMU_PER_TWIP)
@@ -46,7 +55,7 @@ def render(document, options) -> bytes:
         for part in (section.header._element, section.footer._element):
             mark_right_to_left(part, paragraphs=True)
     set_properties(word, document)
-    return save(word)
+    return Rendered(save(word))
 
 
-__all__ = ["read_metadata", "read_text", "render"]
+__all__ = ["prepare", "read_metadata", "read_text", "render"]

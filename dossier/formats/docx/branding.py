@@ -188,7 +188,7 @@ def add_logo(document, logo, alt: str, text_width: int) -> None:
 def logo_png(logo) -> bytes:
     """The logo as Word can show it: an SVG drawn as a PNG 1 cm high; a PNG or JPEG as it is."""
     if logo.media_type == "image/svg+xml":
-        from ...pictures import svg_png
+        from ..pdf.pictures import svg_png
 
         return svg_png(logo.data, height_mm=10)
     return logo.data

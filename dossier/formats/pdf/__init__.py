@@ -1,7 +1,8 @@
-"""The PDF fact sheet: factsheet.py lays it out, fit.py keeps it to one page, fetcher.py guards every file
-it loads, reader.py reads it back."""
+"""The PDF fact sheet: factsheet.py lays it out, fit.py keeps it to one page, textlayer.py gives it a true
+text layer, fetcher.py guards every file it loads, pictures.py draws the report's pictures with the same
+engine, reader.py reads it back."""
 
-from .factsheet import companions, render
+from .factsheet import prepare, render
 from .reader import read_metadata, read_text
 
-__all__ = ["companions", "read_metadata", "read_text", "render"]
+__all__ = ["prepare", "read_metadata", "read_text", "render"]

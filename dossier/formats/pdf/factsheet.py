@@ -12,10 +12,12 @@ from pathlib import Path
 from ...errors import EnvironmentProblem, RenderError
 from ...options import PAPER_SIZES
 from ...templating import render_template, template_folders
+from .. import Rendered
 from .fetcher import drop_attachments, make_fetcher
 from .fit import FONT_STEPS, Layout, describe, estimated_size, largest_fitting, spilled_blocks
 
 TEMPLATE = "factsheet.html.j2"
+KEPT_HTML = "{slug}-factsheet.html"  # with --keep-html: the laid-out page, beside the PDF
 STYLESHEET = "factsheet.css"  # rendered like a template, parsed once per thread and theme
 # Tagged PDF (structure tree, MarkInfo, DisplayDocTitle) with the document's title and language.
 PDF_VARIANT = "pdf/ua-1"
@@ -26,22 +28,30 @@ _weasyprint = None
 _font_configs = threading.local()  # per thread: FontConfiguration and parsed stylesheets, by theme
 
 
-def render(document, options) -> bytes:
-    """Render the fact sheet to PDF bytes: one page, or a RenderError naming what does not fit."""
+def prepare() -> None:
+    """Import WeasyPrint and pdfium, which rendering and reading the fact sheet need."""
+    load_weasyprint()
+    import pypdfium2  # noqa: F401
+
+
+def render(document, options) -> Rendered:
+    """Render the fact sheet to PDF: one page, or a RenderError naming what does not fit. With --keep-html,
+    its companion `<slug>-factsheet.html` is the document WeasyPrint laid out, its stylesheets inlined, to
+    open in a browser (not verified)."""
     weasyprint = load_weasyprint()
     env, source = document.env, str(document.source)
     context = template_context(document, options.paper)  # built once, however many layouts follow
     folders = template_folders(env)
     fetcher = make_fetcher(folders, label=source)
-    stylesheets = [_stylesheet(weasyprint, render_template(env, STYLESHEET, context), folders)]
+    stylesheets = [parsed_stylesheet(weasyprint, render_template(env, STYLESHEET, context), folders)]
     if context["brand_css"]:  # after the theme's: the brand's colours and families win
-        stylesheets.append(_stylesheet(weasyprint, context["brand_css"], folders))
+        stylesheets.append(parsed_stylesheet(weasyprint, context["brand_css"], folders))
 
     pages: dict[float, str] = {}
 
     def attempt(size: float) -> tuple[bool, Layout]:
         html = pages[size] = render_template(env, TEMPLATE, {**context, "font_size": size})
-        laid_out = _layout(weasyprint, html, folders, fetcher, stylesheets)
+        laid_out = lay_out(weasyprint, html, folders, fetcher, stylesheets)
         layout = Layout(size, laid_out, spilled_blocks(laid_out))
         return not layout.spilled, layout
 
@@ -49,26 +59,16 @@ def render(document, options) -> bytes:
     if size is None:
         raise RenderError(f"{source}: the fact sheet does not fit one {context['paper']} page even at "
                           f"{FONT_STEPS[-1]} pt; {describe(layout.spilled)}; shorten that content")
-    if options.keep_html:  # the page as laid out, for --keep-html: see `companions`
+    companions = {}
+    if options.keep_html:  # the page as laid out
         css = [render_template(env, STYLESHEET, context)] + ([context["brand_css"]] if context["brand_css"] else [])
-        document.laid_out_html = standalone_html(pages[size], css)
-    _set_metadata(layout.document, document.metadata)
-    drop_attachments(layout.document, source)
-    data, missing = _write_pdf(layout.document)
+        companions[KEPT_HTML.format(slug=document.slug)] = standalone_html(pages[size], css).encode("utf-8")
+    _set_metadata(layout.laid_out, document.metadata)
+    drop_attachments(layout.laid_out, source)
+    data, missing = _write_pdf(layout.laid_out)
     if missing:
         _report_missing_glyphs(source, missing, options.strict)
-    return data
-
-
-def companions(document, options) -> dict[str, bytes]:
-    """With --keep-html, `<slug>-factsheet.html`: the document WeasyPrint laid out for this PDF, its
-    stylesheets inlined, to open in a browser. Not verified, and not in the manifest's outputs."""
-    if not options.keep_html:
-        return {}
-    html = getattr(document, "laid_out_html", None)
-    if html is None:
-        raise RuntimeError("the fact sheet's HTML is kept while rendering it: render() first")
-    return {f"{document.slug}-factsheet.html": html.encode("utf-8")}
+    return Rendered(data, companions)
 
 
 def standalone_html(html: str, stylesheets: list[str]) -> str:
@@ -161,12 +161,13 @@ def font_configuration(folders: list[Path]):
     return cache[key]
 
 
-def _layout(weasyprint, html: str, folders: list[Path], fetcher, stylesheets: list):
+def lay_out(weasyprint, html: str, folders: list[Path], fetcher, stylesheets: list):
+    """The HTML laid out by WeasyPrint (a weasyprint.Document) with the theme's fonts and parsed stylesheets."""
     return weasyprint.HTML(string=html, base_url=folders[0].as_uri() + "/", url_fetcher=fetcher).render(
         font_config=font_configuration(folders), stylesheets=stylesheets)
 
 
-def _stylesheet(weasyprint, css: str, folders: list[Path]):
+def parsed_stylesheet(weasyprint, css: str, folders: list[Path]):
     """The theme's parsed stylesheet, reused across renders: parsing it costs a fifth of a layout.
 
     Kept per thread (like the FontConfiguration it registers @font-face rules with) and per
@@ -187,13 +188,13 @@ def _stylesheet(weasyprint, css: str, folders: list[Path]):
 
 # -- Writing ----------------------------------------------------------------------------------
 
-def _set_metadata(document, metadata: dict[str, str]) -> None:
+def _set_metadata(laid_out, metadata: dict[str, str]) -> None:
     """The PDF's metadata exactly as the context has it, whatever the template's <meta> tags say.
 
     WeasyPrint would read them back from the HTML, splitting keywords at commas and dropping
     repeats, so a keyword with a comma in it would differ from the DOCX and Markdown.
     """
-    info = document.metadata
+    info = laid_out.metadata
     info.title = metadata["title"]
     info.authors = [metadata["author"]] if metadata["author"] else []
     info.description = metadata["subject"]
@@ -202,7 +203,7 @@ def _set_metadata(document, metadata: dict[str, str]) -> None:
     info.created = info.modified = metadata["created"]
 
 
-def _write_pdf(document) -> tuple[bytes, list[int]]:
+def _write_pdf(laid_out) -> tuple[bytes, list[int]]:
     """The PDF bytes, and the code points WeasyPrint drew as .notdef (no installed font has them).
 
     The text is drawn with a true text layer (textlayer.py): copied out, it is the text as written.
@@ -210,7 +211,7 @@ def _write_pdf(document) -> tuple[bytes, list[int]]:
     from .textlayer import true_text
 
     with _missing_glyphs() as missing, true_text():
-        data = document.write_pdf(pdf_variant=PDF_VARIANT)
+        data = laid_out.write_pdf(pdf_variant=PDF_VARIANT)
     return data, sorted(set(missing))
 
 

@@ -77,12 +77,12 @@ def _define_fetcher(base):
 
 
 
-def drop_attachments(document, label: str) -> None:
+def drop_attachments(laid_out, label: str) -> None:
     """A fact sheet embeds no files: drop <link rel=attachment> and <a rel=attachment> targets."""
-    links = [link for page in document.pages for link in page.links if link[0] == "attachment"]
-    count = len(document.metadata.attachments) + len(links)
+    links = [link for page in laid_out.pages for link in page.links if link[0] == "attachment"]
+    count = len(laid_out.metadata.attachments) + len(links)
     if count:
         LOGGER.warning("%s: fact sheet: dropped %d attachment(s): the fact sheet embeds no files", label, count)
-        document.metadata.attachments = []
-        for page in document.pages:
+        laid_out.metadata.attachments = []
+        for page in laid_out.pages:
             page.links[:] = [link for link in page.links if link[0] != "attachment"]

@@ -16,7 +16,7 @@ class Layout(NamedTuple):
     """One layout of the fact sheet at one type size, and what keeps it from fitting (if anything)."""
 
     size: float
-    document: object  # weasyprint.Document
+    laid_out: object  # weasyprint.Document
     spilled: dict[str, list[str]]
 
 
@@ -66,14 +66,14 @@ def estimated_size(layout: Layout) -> float:
     1.6 (lines get taller and hold fewer words); aim for 97 % of the page to leave room for
     blocks that cannot break.
     """
-    return layout.size * (0.97 / max(_pages_needed(layout.document), 0.01)) ** (1 / 1.6)
+    return layout.size * (0.97 / max(_pages_needed(layout.laid_out), 0.01)) ** (1 / 1.6)
 
 
-def _pages_needed(document) -> float:
+def _pages_needed(laid_out) -> float:
     """The height the content takes, in pages: the flow on every page plus any footnote area."""
-    area = document.pages[0]._page_box.height
+    area = laid_out.pages[0]._page_box.height
     used = 0.0
-    for page in document.pages:
+    for page in laid_out.pages:
         for child in page._page_box.children:
             if isinstance(child, _boxes().FootnoteAreaBox) and child.children:
                 used += child.margin_height()
@@ -82,14 +82,14 @@ def _pages_needed(document) -> float:
     return used / area
 
 
-def spilled_blocks(document) -> dict[str, list[str]]:
+def spilled_blocks(laid_out) -> dict[str, list[str]]:
     """What keeps the layout from being one readable page: {reason: [`data-block` names]}; empty if it is.
 
     A block spills when any of its boxes lies on a later page or below the page area, or has a
     line wider than its column (an unbreakable value). A declared block that page 1 does not show
     at all spills too: a fixed-height container, say, can swallow it without a second page.
     """
-    first = document.pages[0]._page_box
+    first = laid_out.pages[0]._page_box
     bottom = first.content_box_y() + first.height + EDGE_TOLERANCE
     problems: dict[str, str] = {}
     shown: set[str] = set()
@@ -99,10 +99,10 @@ def spilled_blocks(document) -> dict[str, list[str]]:
             problems.setdefault(name, "cut off at the foot of the page")
         elif column is not None and _too_wide(box, column):
             problems.setdefault(name, "too wide for its column")
-    for page in document.pages[1:]:
+    for page in laid_out.pages[1:]:
         for name, _box, _column in _named_boxes(page._page_box):
             problems.setdefault(name, "spilling onto page 2")
-    if len(document.pages) > 1 and not problems:
+    if len(laid_out.pages) > 1 and not problems:
         # A theme without data-block names still gets exactly one page.
         problems["content without a data-block name"] = "spilling onto page 2"
     for name in _declared_blocks(first):

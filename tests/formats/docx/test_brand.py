@@ -33,7 +33,7 @@ LOGO_HEIGHT = 360_000  # EMU: 1 cm
 
 
 def render(profile, env, brand=BRAND, **options) -> bytes:
-    return writer.render(Document(profile, env, brand=brand), RenderOptions(**options))
+    return writer.render(Document(profile, env, brand=brand), RenderOptions(**options)).data
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +215,7 @@ def test_a_png_logo_is_embedded_as_it_is(aurora, env):
 def test_a_logo_without_alt_text_is_described_in_the_documents_words(aurora, env):
     brand = dataclasses.replace(BRAND, logo=dataclasses.replace(BRAND.logo, alt=None))
     document = Document(aurora, env, brand=brand)
-    [logo] = header_drawings(writer.render(document, RenderOptions()))
+    [logo] = header_drawings(writer.render(document, RenderOptions()).data)
     assert logo.find(f"{WP}docPr").get("descr") == document.logo_alt != ""
 
 
@@ -233,7 +233,7 @@ def test_a_right_to_left_header_starts_with_the_logo_on_the_right(env):
 
 def test_drawing_ids_are_unique_across_the_body_and_header(bigscience, env):
     document = Document(bigscience, env, brand=BRAND)
-    data = writer.render(document, RenderOptions())
+    data = writer.render(document, RenderOptions()).data
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         parts = [package.read(n) for n in package.namelist() if re.fullmatch(r"word/(document|header\d*)\.xml", n)]
     ids = [m.group(1) for part in parts for m in re.finditer(rb"<wp:docPr id=\"(\d+)\"", part)]
