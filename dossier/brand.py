@@ -425,7 +425,7 @@ def logo_data_url(logo: Logo) -> str:
     return f"data:{logo.media_type};base64," + base64.b64encode(logo.data).decode("ascii")
 
 
-def _css_string(text: str) -> str:
+def css_string(text: str) -> str:
     """Text as a CSS string: quotes and backslashes escaped, line breaks as escapes (content is data)."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     escaped = re.sub(r"[\x00-\x1f\x7f]", lambda match: f"\\{ord(match.group()):x} ", escaped)
@@ -441,8 +441,8 @@ def stylesheet(brand: Brand) -> str:
     for font in brand.fonts:
         kind = FONT_TYPES[Path(font.filename).suffix.lower()]
         url = f"data:font/{kind};base64," + base64.b64encode(font.data).decode("ascii")
-        rules.append(f"@font-face {{ font-family: {_css_string(font.family)}; "
-                     f"src: url({url}) format({_css_string(kind)}); "
+        rules.append(f"@font-face {{ font-family: {css_string(font.family)}; "
+                     f"src: url({url}) format({css_string(kind)}); "
                      f"font-weight: {font.weight}; font-style: {font.style}; }}")
     properties = {}
     for role in ("primary", "secondary", "foreground"):
@@ -454,9 +454,9 @@ def stylesheet(brand: Brand) -> str:
     if heading:
         properties["heading"] = heading
     if brand.base_family:
-        properties["base"] = _css_string(brand.base_family)
+        properties["base"] = css_string(brand.base_family)
     if brand.headings_family:
-        properties["headings"] = _css_string(brand.headings_family)
+        properties["headings"] = css_string(brand.headings_family)
     if properties:
         rules.append(":root { " + " ".join(f"--{name}: {value};" for name, value in properties.items()) + " }")
     if brand.link_color:

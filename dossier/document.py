@@ -18,6 +18,7 @@ from .errors import TemplateError
 from .i18n import Words, words_for
 from .model import WORD_PROPERTY_LIMIT, Profile
 from .references import REFERENCE, resolve_ledger, substitute
+from .scripts import language_direction
 
 if TYPE_CHECKING:
     from .brand import Brand
@@ -142,7 +143,7 @@ class Document:
     @property
     def direction(self) -> str:
         """'rtl' or 'ltr': the whole document's direction, from the profile's language."""
-        return i18n.direction(self.profile.language)
+        return language_direction(self.profile.language)
 
     @cached_property
     def context(self) -> dict:

@@ -3,7 +3,7 @@
 Every word the theme prints comes from `messages/<tag>.yaml` in the theme folders: a
 user theme's file is read before the default theme's, and a tag falls back to its
 parents and then to English (`fr-CA` → `fr` → `en`). A profile's `labels:` override any
-word. Dates, digits and the writing direction come from CLDR through Babel.
+word. Dates and digits come from CLDR through Babel (the direction and script of a language: scripts.py).
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def _catalogue(folder: Path, tag: str) -> dict:
     return _read_catalogue(str(path), str(folder), mtime)
 
 
-# --- CLDR: locales, dates, digits, direction ---------------------------------------------------------
+# --- CLDR: locales, dates, digits (directions and scripts: scripts.py) -----------------------------
 
 
 @lru_cache(maxsize=64)
@@ -148,11 +148,6 @@ def locale_for(language: str):
         except (UnknownLocaleError, ValueError):
             continue
     return Locale.parse(BASE_LANGUAGE)
-
-
-def direction(language: str) -> str:
-    """'rtl' for languages written right to left (ar, he, fa, ur, …), else 'ltr', as CLDR says."""
-    return "rtl" if locale_for(language).character_order == "right-to-left" else "ltr"
 
 
 def format_as_of(as_of: str, language: str) -> str:

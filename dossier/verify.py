@@ -13,6 +13,7 @@ from .document import Document
 from .errors import VerificationError
 from .formats import Reading, get_format
 from .model import NOT_IN_DOCUMENTS
+from .scripts import mixes_directions
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
@@ -211,8 +212,7 @@ def _as_written(text: str, value: str):
 
 def _mixed_direction_hint(value: str, fmt: str) -> str:
     """Why a value that mixes writing directions is not found in a PDF."""
-    classes = {unicodedata.bidirectional(char) for char in value}
-    if fmt == "pdf" and "L" in classes and classes & {"R", "AL"}:
+    if fmt == "pdf" and mixes_directions(value):
         return (" [mixes right-to-left and left-to-right text, which the PDF's text layer holds in "
                 "display order: give each direction its own fact]")
     return ""

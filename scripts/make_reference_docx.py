@@ -20,11 +20,13 @@ import sys
 from copy import deepcopy
 from pathlib import Path
 
+from dossier.scripts import LATIN  # the one table of fonts per script
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "templates" / "reference.docx"
 
-TEXT_FONT = "Noto Serif"
-HEADING_FONT = "Noto Sans"
+TEXT_FONT = LATIN.serif  # other scripts' families are set per report, in their own slots (docx/language.py)
+HEADING_FONT = LATIN.sans
 INK = "1F3A5F"        # title, headings, table rules: one dark blue
 ACCENT = "2E5C8A"     # second-level headings
 MUTED = "595959"      # subtitle, header, footer, captions

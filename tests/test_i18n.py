@@ -88,9 +88,3 @@ def test_a_broken_catalogue_is_a_template_error(tmp_path):
 ])
 def test_dates_are_written_by_cldr(language, as_of, expected):
     assert i18n.format_as_of(as_of, language) == expected
-
-
-@pytest.mark.parametrize("language, direction", [("ar", "rtl"), ("he", "rtl"), ("fa", "rtl"), ("ur", "rtl"),
-                                                  ("en", "ltr"), ("hi", "ltr"), ("ja", "ltr"), ("xx", "ltr")])
-def test_direction_comes_from_cldr(language, direction):
-    assert i18n.direction(language) == direction

@@ -10,15 +10,9 @@ tables (w:bidiVisual) and each run of right-to-left text (w:rtl) around.
 
 from __future__ import annotations
 
-import unicodedata
-
+from ...scripts import fonts_for, holds_right_to_left
 from .ooxml import W_NS, child
 
-# The family for each slot by the script the language is written in, serif where the style is serif.
-EAST_ASIAN = {"ja": "JP", "ko": "KR", "zh-Hant": "TC", "zh-TW": "TC", "zh-HK": "HK", "zh-MO": "TC", "zh": "SC"}
-COMPLEX = {"ar": "Arabic", "fa": "Arabic", "ur": "Arabic", "ps": "Arabic", "ckb": "Arabic", "sd": "Arabic",
-           "ug": "Arabic", "he": "Hebrew", "yi": "Hebrew", "hi": "Devanagari", "mr": "Devanagari",
-           "ne": "Devanagari", "sa": "Devanagari", "bn": "Bengali", "as": "Bengali", "ta": "Tamil", "th": "Thai"}
 # Each rPr child that may follow w:rtl, in the schema's order (w:rtl must come before these).
 _AFTER_RTL = ("w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
 _AFTER_BIDI = ("w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
@@ -26,61 +20,47 @@ _AFTER_BIDI = ("w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:cont
                "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
 
 
-def east_asian_variant(language: str) -> str | None:
-    """'ja' → 'JP', 'zh-Hant' → 'TC', 'zh-Hans' → 'SC'; None for a language not written in CJK."""
-    parts = language.split("-")
-    for end in range(len(parts), 0, -1):
-        if "-".join(parts[:end]) in EAST_ASIAN:
-            return EAST_ASIAN["-".join(parts[:end])]
-    return None
-
-
-def complex_script(language: str) -> str | None:
-    return COMPLEX.get(language.split("-")[0].lower())
-
-
-def set_language(document, language: str, rtl: bool) -> None:
+def set_language(word, language: str, rtl: bool) -> None:
     """Languages, fonts and direction on the document defaults and every style that names fonts."""
     from docx.oxml.ns import qn
 
-    styles = document.styles.element
+    styles = word.styles.element
     defaults = child(styles, "w:docDefaults", index=0)
     run_defaults = child(child(defaults, "w:rPrDefault", index=0), "w:rPr")
-    variant, script = east_asian_variant(language), complex_script(language)
+    script = fonts_for(language)  # scripts.py's table: the fonts and the Word slot of the language's script
+    east_asian, complex_script = script.slot == "east_asian", script.slot == "complex"
     for r_pr in [run_defaults] + [style.find(qn("w:rPr")) for style in styles.findall(qn("w:style"))]:
         if r_pr is None:
             continue
         fonts = r_pr.find(qn("w:rFonts"))
-        if fonts is not None and (variant or script):
-            _set_script_fonts(fonts, variant, script)
+        if fonts is not None and script.slot != "latin":
+            _set_script_fonts(fonts, script)
         lang = r_pr.find(qn("w:lang"))
         if r_pr is run_defaults and lang is None:
             lang = child(r_pr, "w:lang", before=("w:eastAsianLayout", "w:specVanish", "w:oMath"))
         if lang is not None:
             lang.set(qn("w:val"), language)
-            if variant:
+            if east_asian:
                 lang.set(qn("w:eastAsia"), language)
-            if script:
+            if complex_script:
                 lang.set(qn("w:bidi"), language)
     if rtl:
         paragraph_defaults = child(child(defaults, "w:pPrDefault"), "w:pPr")
         child(paragraph_defaults, "w:bidi", before=_AFTER_BIDI)
 
 
-def _set_script_fonts(fonts, variant: str | None, script: str | None) -> None:
+def _set_script_fonts(fonts, script) -> None:
+    """The script's family in its slot (w:eastAsia or w:cs), serif where the style's Latin font is."""
     from docx.oxml.ns import qn
 
-    for slot, theme in (("w:eastAsia", "w:eastAsiaTheme"), ("w:cs", "w:cstheme")):
+    for theme in ("w:eastAsiaTheme", "w:cstheme"):
         if fonts.get(qn(theme)) is not None:  # a theme font would win over the name we set
             del fonts.attrib[qn(theme)]
-    latin = fonts.get(qn("w:ascii")) or ""
-    style = "Serif" if "Serif" in latin else "Sans"
-    if variant:
-        fonts.set(qn("w:eastAsia"), f"Noto {style} CJK {variant}")
+    family = script.family(serif="Serif" in (fonts.get(qn("w:ascii")) or ""))
+    if script.slot == "east_asian":
+        fonts.set(qn("w:eastAsia"), family)
         fonts.set(qn("w:hint"), "eastAsia")
-    if script:
-        # Noto has no Serif Arabic in the common packages: Naskh is its serif Arabic.
-        family = "Noto Naskh Arabic" if (script, style) == ("Arabic", "Serif") else f"Noto {style} {script}"
+    else:
         fonts.set(qn("w:cs"), family)
 
 
@@ -96,7 +76,7 @@ def mark_right_to_left(root, paragraphs: bool = False) -> None:
             child(child(paragraph, "w:pPr", index=0), "w:bidi", before=_AFTER_BIDI)
     for run in root.iter(f"{{{W_NS}}}r"):
         text = "".join(t.text or "" for t in run.iter(f"{{{W_NS}}}t"))
-        if any(unicodedata.bidirectional(char) in ("R", "AL") for char in text):
+        if holds_right_to_left(text):
             child(child(run, "w:rPr", index=0), "w:rtl", before=_AFTER_RTL)
     for table in root.iter(f"{{{W_NS}}}tbl"):
         properties = table.find(qn("w:tblPr"))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import unicodedata
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+from ... import scripts
 from ...errors import EnvironmentProblem, RenderError
 from ...options import PAPER_SIZES
 from ...templating import render_template, template_folders
@@ -82,30 +82,29 @@ def standalone_html(html: str, stylesheets: list[str]) -> str:
 
 
 def template_context(document, paper: str) -> dict:
-    """The fact sheet template's context: the Document's, the page size, a bidi helper, and the brand's
-    logo (`brand_logo`: src, a data: URL, and alt) and stylesheet (`brand_css`, applied by the renderer)."""
+    """The fact sheet template's context: the Document's, the page size, a bidi helper (`text_direction`,
+    scripts.py's), the families of the page's scripts as CSS (`fonts`, from scripts.py's table), and the
+    brand's logo (`brand_logo`: src, a data: URL, and alt) and stylesheet (`brand_css`, applied by the
+    renderer)."""
     from ...brand import logo_data_url, stylesheet
 
     brand = document.brand
     logo = None
     if brand is not None and brand.logo is not None:
         logo = {"src": logo_data_url(brand.logo), "alt": document.logo_alt}
-    return {**document.context, "paper": _paper(paper), "text_direction": text_direction,
-            "brand_logo": logo, "brand_css": stylesheet(brand) if brand is not None else ""}
+    return {**document.context, "paper": _paper(paper), "text_direction": scripts.text_direction,
+            "fonts": css_fonts(document.profile.language), "brand_logo": logo,
+            "brand_css": stylesheet(brand) if brand is not None else ""}
 
 
-def text_direction(text: str) -> str:
-    """'rtl' or 'ltr' by the first strong character (Unicode bidi rule P2), as dir="auto" means.
+def css_fonts(language: str) -> dict:
+    """scripts.fact_sheet_fonts(language) with each family as CSS: `base`, `cjk`, `scripts` (a list of
+    families) and `set_as_written` (true or false)."""
+    from ...brand import css_string
 
-    WeasyPrint ignores dir="auto"; the template sets dir explicitly with this instead.
-    """
-    for char in str(text):
-        kind = unicodedata.bidirectional(char)
-        if kind in ("R", "AL"):
-            return "rtl"
-        if kind == "L":
-            return "ltr"
-    return "ltr"
+    fonts = scripts.fact_sheet_fonts(language)
+    return {"base": css_string(fonts["base"]), "cjk": css_string(fonts["cjk"]),
+            "scripts": ", ".join(map(css_string, fonts["scripts"])), "set_as_written": fonts["set_as_written"]}
 
 
 def _paper(name: str) -> str:
@@ -178,7 +177,7 @@ def parsed_stylesheet(weasyprint, css: str, folders: list[Path]):
         cache = _font_configs.stylesheets = {}
     key = (css, tuple(folders))
     if key not in cache:
-        if len(cache) >= 4:
+        if len(cache) >= 16:  # the theme's sheet differs per page language (its fonts) and per brand
             cache.pop(next(iter(cache)))
         cache[key] = weasyprint.CSS(string=css, base_url=folders[0].as_uri() + "/",
                                     url_fetcher=make_fetcher(folders, label=STYLESHEET),
