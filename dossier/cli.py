@@ -14,9 +14,9 @@ from pathlib import Path
 from ._meta import __version__
 from .errors import EXIT_CODES, DossierError, UsageError
 from .options import OPTIONS
-from .progress import Report, exit_code, print_error, print_timings, seconds_since_start
+from .progress import Progress, exit_code, print_error, print_timings, seconds_since_start
 
-EPILOG = "exit codes:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in sorted(EXIT_CODES.items()))
+EPILOG = "exit codes:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in sorted(EXIT_CODES.items()))  # build
 COMMANDS = {
     "build": "build content files into the output folder (the default command)",
     "check": "verify outputs already built against their content; build nothing",
@@ -31,6 +31,16 @@ COMMANDS = {
 REPORT_OPTIONS = ("templates", "reference_docx", "brand", "strict")
 
 
+class _Parser(argparse.ArgumentParser):
+    """A command's parser whose epilog may be a function, called when help is shown: the review's exit codes
+    come from the review's own table, which `dossier --help` need not import."""
+
+    def format_help(self) -> str:
+        if callable(self.epilog):
+            self.epilog = self.epilog()
+        return super().format_help()
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dossier",
@@ -38,11 +48,12 @@ def make_parser() -> argparse.ArgumentParser:
                     "and verify that every output carries every fact. Without a command, `build`.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"dossier {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
                                      title="commands (dossier COMMAND --help for each)")
     for name, help_text in COMMANDS.items():
         sub = commands.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".",
-                                  epilog=EPILOGS.get(name, EPILOG), formatter_class=argparse.RawDescriptionHelpFormatter)
+                                  epilog=lambda name=name: epilog(name),
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
         _add_options(sub, name)
     return parser
 
@@ -87,29 +98,21 @@ def _add_option(parser, option, command: str) -> None:
                             help=help_text)
 
 
-def _review_epilog() -> str:
-    from .errors import ContentError, TemplateError, VerificationError
-
-    codes = {0: "no changes: the report says what its content says (comments, if any, are listed)",
-             10: "changes found: each printed with the content file's line and key path to edit",
-             UsageError.exit_code: "usage error: no such file, or a file over 100 MB; the content file cannot be "
-                                   "found (give --content) or is another profile's",
-             ContentError.exit_code: "content error: the content file is invalid",
-             TemplateError.exit_code: "template error: the theme or reference document cannot be used",
-             VerificationError.exit_code: "the file cannot be reviewed: not a Word document, damaged, too big "
-                                          "unpacked (a zip bomb, over 20,000 paragraphs or 5,000 comments), "
-                                          "linking outside itself, or not made by dossier",
-             1: "unexpected internal error (a bug: the traceback is printed)",
-             130: "interrupted (Ctrl-C, SIGTERM)"}
-    return "exit codes:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in sorted(codes.items()))
+def _codes(table: dict[int, str]) -> str:
+    return "exit codes:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in sorted(table.items()))
 
 
-EPILOGS = {
-    "review": _review_epilog(),
-    "redline": "the tracked changes' author is the new edition's publisher name, their date its as_of "
-               "(a month: its first day).\n" + EPILOG.replace("success: every output built and verified",
-                                                              "success: the redline written and verified"),
-}
+def epilog(command: str | None) -> str:
+    """The exit codes under a command's help, from the tables that declare them (errors.EXIT_CODES, and the
+    review's own, review.REVIEW_EXIT_CODES)."""
+    if command == "review":
+        from .review import REVIEW_EXIT_CODES
+
+        return _codes(REVIEW_EXIT_CODES)
+    if command == "redline":
+        return ("the tracked changes' author is the new edition's publisher name, their date its as_of "
+                "(a month: its first day).\n" + _codes({**EXIT_CODES, 0: "success: the redline written and verified"}))
+    return EPILOG
 
 
 def _add_report_options(parser: argparse.ArgumentParser, command: str) -> None:
@@ -194,15 +197,15 @@ def run_build(args) -> int:
     settings, _project = load_settings(args)
     startup = seconds_since_start() if settings.timings else None
     sources = batch.find_profiles(settings.content)
-    report = Report(len(sources), quiet=settings.quiet, checking=False)
+    progress = Progress(len(sources), quiet=settings.quiet, checking=False)
     timings: dict | None = {} if settings.timings else None
     with _executor(settings.dask_scheduler) as executor:
-        results = batch.build(sources, settings=settings, executor=executor, on_result=report.result,
-                              on_warning=report.warning, timings=timings)
-    report.summary(results)
+        results = batch.build(sources, settings=settings, executor=executor, on_result=progress.result,
+                              on_warning=progress.warning, timings=timings)
+    progress.summary(results)
     if timings is not None:
         print_timings(timings, sum(1 for r in results if r.status == "built"),
-                      time.perf_counter() - report.started, startup)
+                      time.perf_counter() - progress.started, startup)
     return exit_code(results)
 
 
@@ -211,9 +214,9 @@ def run_check(args) -> int:
 
     settings, _project = load_settings(args)
     sources = batch.find_profiles(settings.content)
-    report = Report(len(sources), quiet=settings.quiet, checking=True)
-    results = batch.check(sources, settings=settings, on_result=report.result)
-    report.summary(results)
+    progress = Progress(len(sources), quiet=settings.quiet, checking=True)
+    results = batch.check(sources, settings=settings, on_result=progress.result)
+    progress.summary(results)
     return exit_code(results)
 
 

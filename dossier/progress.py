@@ -12,7 +12,7 @@ def exit_code(results) -> int:
     return (failed[0].exit_code or 6) if failed else 0  # 6: verification failed
 
 
-class Report:
+class Progress:
     """Progress while the build runs: a bar on a terminal, one line per profile otherwise."""
 
     def __init__(self, total: int, quiet: bool, checking: bool, show_skipped: bool = True):

@@ -144,13 +144,13 @@ def watch(settings, project, *, stop_event=None, out=sys.stdout) -> int:
 def _build(settings) -> int:
     """One incremental build, reported as `dossier build` reports it; its exit code."""
     from . import batch
-    from .progress import Report, exit_code
+    from .progress import Progress, exit_code
 
     try:
         sources = batch.find_profiles(settings.content)
-        report = Report(len(sources), quiet=settings.quiet, checking=False, show_skipped=False)
-        results = batch.build(sources, settings=settings, on_result=report.result, on_warning=report.warning)
-        report.summary(results)
+        progress = Progress(len(sources), quiet=settings.quiet, checking=False, show_skipped=False)
+        results = batch.build(sources, settings=settings, on_result=progress.result, on_warning=progress.warning)
+        progress.summary(results)
         return exit_code(results)
     except DossierError as exc:
         for line in exc.message.splitlines():

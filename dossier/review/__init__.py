@@ -15,12 +15,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import files
-from ..errors import UsageError
+from ..errors import ContentError, TemplateError, UsageError, VerificationError
+from .reading import MAX_COMMENTS, MAX_PARAGRAPHS
 
 # The exit code of `dossier review` when it found changes. 0-8 and 130 are taken (errors.py); a review
 # that finds changes has not failed, so it does not take the next error category's number.
 EXIT_CHANGES = 10
 MAX_REPORT_BYTES = 100 * 1024 * 1024  # a .docx on disk larger than this is refused unread
+
+# `dossier review`'s exit codes (its --help and the docs are made from this table).
+REVIEW_EXIT_CODES = {
+    0: "no changes: the report says what its content says (comments, if any, are listed)",
+    EXIT_CHANGES: "changes found: each printed with the content file's line and key path to edit",
+    UsageError.exit_code: f"usage error: no such file, or a file over {MAX_REPORT_BYTES // 2 ** 20} MB; the content "
+                          "file cannot be found (give --content) or is another profile's",
+    ContentError.exit_code: "content error: the content file is invalid",
+    TemplateError.exit_code: "template error: the theme or reference document cannot be used",
+    VerificationError.exit_code: f"the file cannot be reviewed: not a Word document, damaged, too big unpacked (a zip "
+                                 f"bomb, over {MAX_PARAGRAPHS:,} paragraphs or {MAX_COMMENTS:,} comments), linking "
+                                 "outside itself, or not made by dossier",
+    1: "unexpected internal error (a bug: the traceback is printed)",
+    130: "interrupted (Ctrl-C, SIGTERM)",
+}
 
 
 @dataclass
@@ -102,4 +118,4 @@ def redline(old: Path, new: Path, settings, *, old_data: bytes | None = None, ol
     return make_redline(old_document, new_document, options)
 
 
-__all__ = ["EXIT_CHANGES", "Review", "redline", "review"]
+__all__ = ["EXIT_CHANGES", "REVIEW_EXIT_CODES", "Review", "redline", "review"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..verify import contains, normalise, occurrences
 from . import words
 from .origins import Origin, Origins
-from .reading import Block, Comment, Report, Tracked
+from .reading import ReportBlock, Comment, Report, Tracked
 
 SIMILAR = 0.5  # word similarity from which two blocks in one stretch are one block changed
 MOVED_AND_CHANGED = 0.8  # … and from which a block gone here and one new there are one block moved
@@ -58,7 +58,7 @@ def compare(regenerated: Report, edited: Report, document) -> list[Item]:
     # thousands of pending deletions, and scanning lists per block made a 116 KB file take a minute.
     position = {id(block): j for j, block in enumerate(kept)}
     place = {id(block): k for k, block in enumerate(edited.blocks)}
-    removed_by_key: dict[str, list[Block]] = {}
+    removed_by_key: dict[str, list[ReportBlock]] = {}
     for b in removed:
         if b.original:
             removed_by_key.setdefault(normalise(b.original), []).append(b)
@@ -160,7 +160,7 @@ class Alignment:
     after: list[int]  # for each new block, the old block it follows (-1: the beginning)
 
 
-def align(old: list[Block], new: list[Block]) -> Alignment:
+def align(old: list[ReportBlock], new: list[ReportBlock]) -> Alignment:
     """Align two reports' blocks: difflib on their text, then moves and changes paired up in what is left."""
     matcher = difflib.SequenceMatcher(None, [b.key for b in old], [b.key for b in new], autojunk=False)
     pairs: dict[int, int] = {}
@@ -234,7 +234,7 @@ def _insertion_points(count: int, matched: dict[int, int]) -> list[int]:
     return after
 
 
-def _nearest_matched(blocks: list[Block], position: dict[int, int], matched: dict[int, int]) -> list[int]:
+def _nearest_matched(blocks: list[ReportBlock], position: dict[int, int], matched: dict[int, int]) -> list[int]:
     """For each block of the edited report, the regenerated block matched to the nearest kept block at or
     before it (-1 if none): where a pending deletion or a comment on a removed block belongs."""
     nearest, last = [], -1
@@ -246,7 +246,7 @@ def _nearest_matched(blocks: list[Block], position: dict[int, int], matched: dic
     return nearest
 
 
-def _sections(blocks: list[Block]) -> list[str]:
+def _sections(blocks: list[ReportBlock]) -> list[str]:
     """The section (the Heading 1 above it) of each block."""
     found, current = [], BEGINNING
     for block in blocks:
@@ -256,7 +256,7 @@ def _sections(blocks: list[Block]) -> list[str]:
     return found
 
 
-def _what(block: Block, origin: Origin | None) -> str:
+def _what(block: ReportBlock, origin: Origin | None) -> str:
     if origin is not None and (origin.what in ("fact", "milestone", "section title", "description", "lead")
                                or origin.what.endswith("entry")):
         return origin.what
@@ -264,7 +264,7 @@ def _what(block: Block, origin: Origin | None) -> str:
             "picture": "picture"}.get(block.kind, block.kind)
 
 
-def _changed(block: Block, other: Block, origin: Origin | None, what: str, section: str, order: int, document,
+def _changed(block: ReportBlock, other: ReportBlock, origin: Origin | None, what: str, section: str, order: int, document,
              edited_text: str) -> list[Item]:
     path = origin.path if origin else None
     facts = _fact_items(block, other, origin, section, order, document, edited_text)
@@ -290,7 +290,7 @@ def _changed(block: Block, other: Block, origin: Origin | None, what: str, secti
     return [item] + facts
 
 
-def _fact_items(block: Block, other: Block, origin: Origin | None, section: str, order: int, document,
+def _fact_items(block: ReportBlock, other: ReportBlock, origin: Origin | None, section: str, order: int, document,
                 edited_text: str) -> list[Item]:
     """A fact whose value the edit touched, in this block: (fact id, value now, the editor's text there)."""
     if block.kind == "picture":
@@ -343,7 +343,7 @@ def _note_inconsistent_facts(items, regen, kept, matched, found_origins, section
                     item.note = (item.note + "; " if item.note else "") + f"the edited report is not consistent: {said}"
 
 
-def _vanished_facts(block: Block, section: str, order: int, document, edited_text: str,
+def _vanished_facts(block: ReportBlock, section: str, order: int, document, edited_text: str,
                     vanished: set[str]) -> list[Item]:
     """The facts a deleted block took with it: reported once each, where the first of them went."""
     items = []

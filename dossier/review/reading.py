@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import VerificationError
-from ..formats.docx.reader import CORE_NS, DOCUMENT, W, _core_properties_name, _Package
+from ..formats.docx.ooxml import CORE_NS, DOCUMENT, HYPERLINK_TYPE, MC_NS, WP, W, Package, core_properties_name
 
 # A report of dossier's has a few hundred paragraphs; an edited one a few more. Past these a file is
 # refused before it is compared (a comparison is quadratic at worst).
@@ -17,10 +17,7 @@ MAX_PARAGRAPHS = 20_000
 MAX_COMMENTS = 5_000  # a long report with a busy editor has a few hundred
 MAX_ANCHOR = 400  # characters of a comment's anchored text kept: the output quotes it shortened anyway
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # word/document.xml unpacked; BigScience's is 40 kB
-REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
-HYPERLINK_TYPE = R_NS + "/hyperlink"
+MC_FALLBACK = f"{{{MC_NS}}}Fallback"
 DELETED = {f"{W}del", f"{W}moveFrom"}
 INSERTED = {f"{W}ins", f"{W}moveTo"}
 _TOC_STYLE = re.compile(r"^(toc|contents)\s*(\d+|heading)$|^index link$")
@@ -54,7 +51,7 @@ class Comment:
 
 
 @dataclass(eq=False)
-class Block:
+class ReportBlock:
     """A paragraph, list item, heading or table row, as it reads with its pending changes accepted."""
 
     kind: str  # title, subtitle, heading, paragraph, list item, row, picture
@@ -75,7 +72,7 @@ class Block:
 
 @dataclass
 class Report:
-    blocks: list[Block]
+    blocks: list[ReportBlock]
     comments: list[Comment]
     properties: dict[str, str]  # title, subject, author, keywords, language, created, identifier, description
     root: object = None  # word/document.xml, parsed: the blocks' elements are in it
@@ -89,7 +86,7 @@ def read_report(data: bytes, label: str) -> Report:
     """The report in `data` (the bytes of a .docx named `label` in messages); VerificationError when
     it cannot be read as one: not a zip, damaged, too big, or linking to outside files."""
     try:
-        with _Package(data) as package:
+        with Package(data) as package:
             _refuse_outside_links(package)
             info = package.archive.getinfo(DOCUMENT)
             if info.file_size > MAX_DOCUMENT_BYTES:
@@ -122,7 +119,7 @@ def read_report(data: bytes, label: str) -> Report:
                   [c for c in comments.values() if c.block is None], properties, root)
 
 
-def _refuse_outside_links(package: _Package) -> None:
+def _refuse_outside_links(package: Package) -> None:
     """A relationship to something outside the file other than a hyperlink (an attached template, a linked
     picture, a frame, a sub-document) is refused: a reviewer's tool opens nothing but the file."""
     found = []
@@ -140,7 +137,7 @@ def _refuse_outside_links(package: _Package) -> None:
                                 "a report dossier made has none: remove them, or review the file dossier sent")
 
 
-def _style_names(package: _Package) -> dict[str, str]:
+def _style_names(package: Package) -> dict[str, str]:
     """Paragraph style id → its name, lower case ('BodyText' → 'body text'): LibreOffice renames the ids."""
     if "word/styles.xml" not in package.names:
         return {}
@@ -152,7 +149,7 @@ def _style_names(package: _Package) -> dict[str, str]:
     return names
 
 
-def _part_target(package: _Package, relationship: str) -> str | None:
+def _part_target(package: Package, relationship: str) -> str | None:
     rels = "word/_rels/document.xml.rels"
     if rels not in package.names:
         return None
@@ -163,7 +160,7 @@ def _part_target(package: _Package, relationship: str) -> str | None:
     return None
 
 
-def _read_comments(package: _Package) -> dict[str, Comment]:
+def _read_comments(package: Package) -> dict[str, Comment]:
     name = _part_target(package, "comments")
     if name is None or name not in package.names:
         return {}
@@ -176,8 +173,8 @@ def _read_comments(package: _Package) -> dict[str, Comment]:
     return comments
 
 
-def _read_properties(package: _Package) -> dict[str, str]:
-    name = _core_properties_name(package)
+def _read_properties(package: Package) -> dict[str, str]:
+    name = core_properties_name(package)
     root = package.xml(name) if name in package.names else None
 
     def text(path: str) -> str:
@@ -200,7 +197,7 @@ class _Walker:
     def __init__(self, styles: dict[str, str], comments: dict[str, Comment]):
         self.styles = styles
         self.comments = comments
-        self.blocks: list[Block] = []
+        self.blocks: list[ReportBlock] = []
         self.open: set[str] = set()  # comment ranges open at this point
         self.waiting: list[Comment] = []  # comments started in a paragraph that made no block
 
@@ -237,7 +234,7 @@ class _Walker:
                     tracked.append(_change(element, "paragraph inserted"))
                 elif element.tag in DELETED:
                     tracked.append(_change(element, "paragraph mark deleted"))
-        picture = next(p.iter("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"),
+        picture = next(p.iter(f"{WP}docPr"),
                        None)
         if skip or _TOC_STYLE.match(style) or (not text.strip() and not original.strip() and picture is None):
             self.waiting.extend(starts)
@@ -246,7 +243,7 @@ class _Walker:
         if picture is not None and not text.strip() and not original.strip():
             kind = "picture"
             text = original = "[picture] " + " ".join((picture.get("descr") or picture.get("name") or "").split())
-        block = Block(kind, text, original, level, p, tracked)
+        block = ReportBlock(kind, text, original, level, p, tracked)
         block.removed = not text.strip() and bool(original.strip())
         self.add(block, starts)
 
@@ -263,7 +260,7 @@ class _Walker:
             return "list item", 0
         return "paragraph", 0
 
-    def add(self, block: Block, starts: list[Comment]) -> None:
+    def add(self, block: ReportBlock, starts: list[Comment]) -> None:
         index = len(self.blocks)
         self.blocks.append(block)
         for comment in self.waiting + starts:
@@ -363,7 +360,7 @@ class _Walker:
                     tracked.append(_change(element, "row deleted", " | ".join(cells_rejected)))
                     removed = True
         text = " | ".join(cells_accepted)
-        block = Block("row", "" if removed else text, " | ".join(cells_rejected), 0, tr, tracked)
+        block = ReportBlock("row", "" if removed else text, " | ".join(cells_rejected), 0, tr, tracked)
         block.removed = removed or (not text.replace("|", "").strip() and bool(block.original.replace("|", "").strip()))
         if block.removed:
             block.text = ""

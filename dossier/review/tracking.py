@@ -20,16 +20,12 @@ import zipfile
 from pathlib import Path
 
 from ..errors import UsageError, VerificationError
-from ..formats.docx.ooxml import W_NS
+from ..formats.docx.ooxml import HYPERLINK_TYPE, R_NS, REL_NS, XML_NS, W
 from . import words
 from .compare import align
 from .reading import read_report
 
-W = f"{{{W_NS}}}"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-HYPERLINK = R_NS + "/hyperlink"
+XML_SPACE = f"{{{XML_NS}}}space"
 FIRST_ID = 9000  # revision ids start above the ids the writer gives bookmarks and drawings
 MAX_REVISION_BYTES = 1_000_000  # a content file read from git is held to the content limit
 
@@ -381,7 +377,7 @@ def _hyperlinks(data: bytes) -> dict[str, str]:
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         root = etree.fromstring(archive.read("word/_rels/document.xml.rels"))
-    return {rel.get("Id"): rel.get("Target") for rel in root if rel.get("Type") == HYPERLINK}
+    return {rel.get("Id"): rel.get("Target") for rel in root if rel.get("Type") == HYPERLINK_TYPE}
 
 
 def _add_links(rels: bytes, links: dict[str, str]) -> bytes:
@@ -391,7 +387,7 @@ def _add_links(rels: bytes, links: dict[str, str]) -> bytes:
     for rel_id, address in links.items():
         rel = etree.SubElement(root, f"{{{REL_NS}}}Relationship")
         rel.set("Id", rel_id)
-        rel.set("Type", HYPERLINK)
+        rel.set("Type", HYPERLINK_TYPE)
         rel.set("Target", address)
         rel.set("TargetMode", "External")
     return _xml(root)

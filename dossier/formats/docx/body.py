@@ -24,14 +24,14 @@ TWIPS_PER_EMU = 1 / 635
 EMU_PER_TWIP = 635
 
 
-def write_body(document, root, contents_title: str, pictures: Callable[[], Mapping[str, bytes]] = dict,
+def write_body(word, root, contents_title: str, pictures: Callable[[], Mapping[str, bytes]] = dict,
                label: str = "report") -> None:
     """Write the report's HTML blocks (`root`, an lxml element) into the python-docx document.
 
     `pictures()` gives the pictures an <img> may show, file name → PNG bytes (asked for only
     when there is one: drawing the timeline takes a WeasyPrint render); `label` names the
     content file in errors."""
-    _BodyWriter(document, _outline(root), contents_title, pictures, label).write(root)
+    _BodyWriter(word, _outline(root), contents_title, pictures, label).write(root)
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,9 @@ def _bookmark_name(slug: str, taken: set[str]) -> str:
 class _BodyWriter:
     """Walks the report's HTML blocks and writes styled paragraphs, lists, tables and the contents."""
 
-    def __init__(self, document, outline: list[_Entry], contents_title: str,
+    def __init__(self, word, outline: list[_Entry], contents_title: str,
                  pictures: Callable[[], Mapping[str, bytes]], label: str):
-        self.document = document
+        self.word = word
         self.pictures = pictures
         self.label = label
         self.contents_title = contents_title
@@ -84,12 +84,12 @@ class _BodyWriter:
         self.headings_written = 0
         self.anchors = {entry.anchor: entry.bookmark for entry in outline}
         self.previous_tag = None
-        self.text_width = text_width(document)
-        self.style_ids = _style_ids(document)
+        self.text_width = text_width(word)
+        self.style_ids = _style_ids(word)
 
     def paragraph(self, style: str, text: str | None = None):
         """A new body paragraph in `style` (python-docx's own style lookup costs ~1 ms a paragraph)."""
-        paragraph = self.document.add_paragraph(text)
+        paragraph = self.word.add_paragraph(text)
         paragraph._p.get_or_add_pPr().style = self.style_ids[style]
         return paragraph
 
@@ -173,14 +173,14 @@ class _BodyWriter:
         """
         from docx.oxml.ns import qn
 
-        style = self.document.styles[style_name]
+        style = self.word.styles[style_name]
         while style is not None and style.element.find(f"{qn('w:pPr')}/{qn('w:numPr')}/{qn('w:numId')}") is None:
             style = style.base_style
         if style is None:
             return None  # the reference's list style does not number: nothing to restart
         num_pr = style.element.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
         level = int(num_pr.find(qn("w:ilvl")).get(qn("w:val"))) if num_pr.find(qn("w:ilvl")) is not None else 0
-        numbering = numbering_root(self.document)
+        numbering = numbering_root(self.word)
         definition = numbering.num_having_numId(int(num_pr.find(qn("w:numId")).get(qn("w:val"))))
         num = numbering.add_num(definition.abstractNumId.val)
         num.add_lvlOverride(ilvl=level).add_startOverride(int(start) if start and start.isdigit() else 1)
@@ -189,7 +189,7 @@ class _BodyWriter:
     def table(self, element) -> None:
         rows = element.findall(".//tr")
         width = max(len(row.findall("./*")) for row in rows)
-        table = self.document.add_table(rows=len(rows), cols=width)
+        table = self.word.add_table(rows=len(rows), cols=width)
         table._tbl.tblPr.style = self.style_ids[TABLE_STYLE]
         _set_table_geometry(table, _column_widths(width, self.text_width))
         for index, (row_element, row) in enumerate(zip(rows, table.rows)):
@@ -274,20 +274,20 @@ def _only_a_picture(element) -> bool:
             and not (element[0].tail or "").strip())
 
 
-def _style_ids(document) -> dict[str, str]:
+def _style_ids(word) -> dict[str, str]:
     """Each style the writer uses, by name → its styleId (Word's built-in names, or their aliases)."""
     from docx.styles import BabelFish
 
-    by_name = {style.name_val: style.styleId for style in document.styles.element.style_lst}
+    by_name = {style.name_val: style.styleId for style in word.styles.element.style_lst}
     unusable = [name for name in STYLES_USED if BabelFish.ui2internal(name) not in by_name]
     if unusable:  # ensure_styles could not add them: the reference reuses their style ids for others
         raise TemplateError(f"reference document: cannot use style(s) {', '.join(map(repr, unusable))}")
     return {name: by_name[BabelFish.ui2internal(name)] for name in STYLES_USED}
 
 
-def text_width(document) -> int:
+def text_width(word) -> int:
     """The width between the margins, in twips (A4 with 2.5 cm margins if the reference does not say)."""
-    section = document.sections[-1]
+    section = word.sections[-1]
     if None in (section.page_width, section.left_margin, section.right_margin):
         return 9070
     return round((section.page_width - section.left_margin - section.right_margin) * TWIPS_PER_EMU)

@@ -35,13 +35,13 @@ TINT = 0.15  # the share of the primary colour in the header row's pale shading
 GAP = "\u2003"  # an em space between the logo and the header's text
 
 
-def brand_styles(document, brand) -> None:
+def brand_styles(word, brand) -> None:
     """Write the brand's colours and families into the reference's styles (see the module's docstring)."""
     from docx.oxml.ns import qn
 
     from .reference import TABLE_STYLE
 
-    styles = document.styles.element
+    styles = word.styles.element
     headings = _heading_style_ids(styles)
     heading_color = brand.headings_color or brand.primary
     link_color = brand.link_color or brand.primary
@@ -167,11 +167,11 @@ def _tint(color: str, share: float) -> str:
     return "#" + "".join(f"{c:02x}" for c in channels)
 
 
-def add_logo(document, logo, alt: str, text_width: int) -> None:
+def add_logo(word, logo, alt: str, text_width: int) -> None:
     """The logo at the start of the header's first paragraph, 1 cm high (lower if it would be wider
     than a third of the text width, `text_width` in EMU), an em space between it and the header's text."""
     data = logo_png(logo)
-    header = document.sections[0].header
+    header = word.sections[0].header
     if header.is_linked_to_previous:  # no header of the reference's or ours: one for the logo
         header.is_linked_to_previous = False
     paragraph = header.paragraphs[0] if header.paragraphs else header.add_paragraph()

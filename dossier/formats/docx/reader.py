@@ -4,24 +4,14 @@ the runs a reader does not see, and the core properties. A picture is no text: i
 from __future__ import annotations
 
 import hashlib
-import io
 import threading
-import zipfile
-import zlib
-from typing import TYPE_CHECKING, ClassVar, Self
+from typing import TYPE_CHECKING, ClassVar
 
-from ...errors import VerificationError
-from .ooxml import W_NS
+from .ooxml import CORE_NS, DOCUMENT, W, Package, core_properties_name
 
 if TYPE_CHECKING:
     from .. import Reading
 
-W = f"{{{W_NS}}}"
-DOCUMENT = "word/document.xml"
-# A part bigger than this unpacked is not a report of ours: refused without unpacking it (a zip bomb).
-MEMBER_LIMIT = 50 * 1024 * 1024
-# All the parts read, together: a package of many large headers is refused too.
-TOTAL_LIMIT = 2 * MEMBER_LIMIT
 # Text smaller than this (in half-points, as w:sz counts) is too small to read.
 SMALLEST_READABLE = 4
 # Text whose colour is this close (each of red, green and blue, of 255) to its background is not seen.
@@ -43,7 +33,7 @@ def read_text(data: bytes, reading: Reading | None = None) -> str:
     lines: list[str] = []
     every_line: list[str] = []
     hidden_runs: dict = {}  # run → why a reader does not see it
-    with _Package(data) as package:
+    with Package(data) as package:
         names = [DOCUMENT] + sorted(
             n for n in package.names if n.startswith(("word/header", "word/footer")) and n.endswith(".xml"))
         roots = [package.xml(name) for name in names]
@@ -84,17 +74,10 @@ def _shorten(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[:width - 1].rstrip() + "…"
 
 
-CORE_NS = {
-    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "dcterms": "http://purl.org/dc/terms/",
-}
-
-
 def read_metadata(data: bytes) -> dict[str, str]:
     """The core properties, in the keys of context.metadata()."""
-    with _Package(data) as package:
-        name = _core_properties_name(package)
+    with Package(data) as package:
+        name = core_properties_name(package)
         root = package.xml(name) if name in package.names else None
 
     def text(path: str) -> str:
@@ -111,76 +94,6 @@ def read_metadata(data: bytes) -> dict[str, str]:
     }
 
 
-def _core_properties_name(package: _Package) -> str:
-    """The core properties' member, as the package relationships name it."""
-    if "_rels/.rels" not in package.names:
-        return "docProps/core.xml"
-    for rel in package.xml("_rels/.rels"):
-        if rel.get("Type", "").endswith("/core-properties"):
-            return rel.get("Target", "").lstrip("/")
-    return "docProps/core.xml"
-
-
-class _Package:
-    """A .docx opened for reading: every failure a VerificationError that says what is wrong with it."""
-
-    def __init__(self, data: bytes):
-        try:
-            self.archive = zipfile.ZipFile(io.BytesIO(data))
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
-            why = "" if str(exc) == "File is not a zip file" else f" ({exc})"
-            raise _unreadable(f"it is not a zip archive{why}") from None
-        self.names = set(self.archive.namelist())
-        if DOCUMENT not in self.names:
-            raise _unreadable(f"it has no {DOCUMENT}")
-        self.budget = TOTAL_LIMIT
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.archive.close()
-
-    def read(self, name: str) -> bytes:
-        """A member's bytes; one that would unpack to more than MEMBER_LIMIT is refused before unpacking."""
-        info = self.archive.getinfo(name)
-        if info.file_size > MEMBER_LIMIT:
-            raise _unreadable(f"{name} would unpack to {info.file_size:,} bytes, more than the "
-                              f"{MEMBER_LIMIT // (1024 * 1024)} MB allowed")
-        if info.file_size > self.budget:
-            raise _unreadable(f"its parts would unpack to more than the {TOTAL_LIMIT // (1024 * 1024)} MB allowed "
-                              f"together (at {name})")
-        try:
-            # The declared size bounds what zipfile unpacks; reading one byte more proves it.
-            with self.archive.open(info) as member:
-                data = member.read(MEMBER_LIMIT + 1)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError,
-                ValueError) as exc:
-            raise _unreadable(f"{name} is damaged ({exc})") from None
-        if len(data) > MEMBER_LIMIT:
-            raise _unreadable(f"{name} unpacks to more than the {MEMBER_LIMIT // (1024 * 1024)} MB allowed")
-        self.budget -= len(data)
-        return data
-
-    def xml(self, name: str):
-        return self.parse(name, self.read(name))
-
-    @staticmethod
-    def parse(name: str, data: bytes):
-        from lxml import etree
-
-        # No DTDs, no entities, nothing from the network: a billion laughs stays a few bytes.
-        parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
-        try:
-            return etree.fromstring(data, parser)
-        except etree.XMLSyntaxError as exc:
-            raise _unreadable(f"{name} is not well-formed XML ({getattr(exc, 'msg', None) or exc})") from None
-
-
-def _unreadable(reason: str) -> VerificationError:
-    return VerificationError(f"cannot be read as a Word document: {reason}")
-
-
 class _Styles:
     """A styles part, as far as seeing runs goes: parsed once per process for each distinct part (every
     report made on one reference document has the same one, and it is big: 300 kB by default)."""
@@ -189,7 +102,7 @@ class _Styles:
     lock = threading.Lock()
 
     @classmethod
-    def of(cls, package: _Package) -> _Styles:
+    def of(cls, package: Package) -> _Styles:
         data = package.read("word/styles.xml") if "word/styles.xml" in package.names else b""
         key = hashlib.sha256(data).digest()
         with cls.lock:

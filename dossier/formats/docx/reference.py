@@ -17,6 +17,7 @@ from pathlib import Path
 from ... import files
 from ...errors import EnvironmentProblem, TemplateError
 from ...templating import default_theme_folder, template_folders
+from .ooxml import R, W
 
 LOGGER = logging.getLogger("dossier.docx")
 
@@ -90,35 +91,34 @@ def open_reference(reference: tuple[str, bytes]):
 
     path, data = reference
     try:
-        document = docx.Document(io.BytesIO(data))
+        word = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise TemplateError(f"reference document {path} cannot be read as a Word document: {exc}") from None
-    body = document.element.body
+    body = word.element.body
     section = body.get_or_add_sectPr()
     for element in list(body):
         if element is not section:
             body.remove(element)
-    drop_external_relationships(document, str(path))
-    return document
+    drop_external_relationships(word, str(path))
+    return word
 
 
-R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 # Elements that mean nothing without the outside file they name: they go with their relationship.
 # The rest (a hyperlink, an image's r:link beside its r:embed) lose only the attribute.
 NAMES_AN_OUTSIDE_FILE = {"attachedTemplate", "subDoc", "altChunk", "sourceFileName", "externalData", "OLEObject"}
 # Settings that are nothing but a way to outside files go whole: a mail merge (its data source
 # comes with a connection string and a query) and a frameset (web frames show outside pages).
-WHOLE_SETTINGS = {f"{{http://schemas.openxmlformats.org/wordprocessingml/2006/main}}{name}"
+WHOLE_SETTINGS = {f"{W}{name}"
                   for name in ("mailMerge", "frameset")}
 
 
-def drop_external_relationships(document, label: str) -> None:
+def drop_external_relationships(word, label: str) -> None:
     """Drop every relationship of the reference to something outside it, and the XML using it; warn once.
 
     An attached template, a linked image, a frame or a mail-merge source would have Word fetch or
     open that target whenever a report is opened; the report links only to what its content names.
     """
-    package = document.part.package
+    package = word.part.package
     dropped: list[str] = []
     for source in [package, *package.iter_parts()]:  # listed first: the walk follows the rels we drop
         external = {r_id: rel for r_id, rel in source.rels.items() if rel.is_external}
@@ -128,7 +128,7 @@ def drop_external_relationships(document, label: str) -> None:
         for r_id, rel in external.items():
             source.rels.pop(r_id)
             # The body's own links went with the body; anything else still pointed outside.
-            if r_id in used or source is not document.part:
+            if r_id in used or source is not word.part:
                 where = getattr(source, "partname", "/_rels/.rels").lstrip("/")
                 entry = f"{rel.reltype.rsplit('/', 1)[-1]} {_shorten(rel.target_ref)} ({where})"
                 if entry not in dropped:
@@ -176,11 +176,11 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def ensure_styles(document) -> None:
+def ensure_styles(word) -> None:
     """Add the styles the writer uses that the reference lacks, from the default reference."""
-    present = {style.name for style in document.styles}  # `in styles` walks every style each time
+    present = {style.name for style in word.styles}  # `in styles` walks every style each time
     if FIGURE_STYLE not in present:
-        _add_figure_style(document)
+        _add_figure_style(word)
     missing = [name for name in STYLES_USED if name not in present | {FIGURE_STYLE}]
     if not missing:
         return
@@ -188,14 +188,14 @@ def ensure_styles(document) -> None:
     source = open_reference((str(folder / REFERENCE), files.read(folder / REFERENCE, limit=MAX_REFERENCE_BYTES,
                                                                  inside=folder)))
     for name in missing:
-        _copy_style(document, source, source.styles[name].element)
+        _copy_style(word, source, source.styles[name].element)
 
 
-def _add_figure_style(document) -> None:
+def _add_figure_style(word) -> None:
     from docx.oxml.ns import nsdecls, qn
     from docx.oxml.parser import parse_xml
 
-    styles = document.styles.element
+    styles = word.styles.element
     if styles.get_by_id(FIGURE_STYLE) is not None:
         return  # the id names another style: _style_ids says the writer cannot use it
     style = parse_xml(FIGURE.format(nsdecls("w")))
@@ -204,13 +204,13 @@ def _add_figure_style(document) -> None:
     styles.append(style)
 
 
-def _copy_style(document, source, style) -> None:
+def _copy_style(word, source, style) -> None:
     """Copy a style with the styles it rests on, and the list definition it numbers with."""
     from copy import deepcopy
 
     from docx.oxml.ns import qn
 
-    target = document.styles.element
+    target = word.styles.element
     present = {s.get(qn("w:styleId")) for s in target.findall(qn("w:style"))}
     if style.get(qn("w:styleId")) in present:
         return
@@ -224,13 +224,13 @@ def _copy_style(document, source, style) -> None:
         if original is None:
             copy.remove(reference)
         else:
-            _copy_style(document, source, original)
+            _copy_style(word, source, original)
     num_id = copy.find(f"{qn('w:pPr')}/{qn('w:numPr')}/{qn('w:numId')}")
     if num_id is not None:
-        num_id.set(qn("w:val"), str(_copy_list_definition(document, source, int(num_id.get(qn("w:val"))))))
+        num_id.set(qn("w:val"), str(_copy_list_definition(word, source, int(num_id.get(qn("w:val"))))))
 
 
-def _copy_list_definition(document, source, num_id: int) -> int:
+def _copy_list_definition(word, source, num_id: int) -> int:
     from copy import deepcopy
 
     from docx.oxml.ns import qn
@@ -238,7 +238,7 @@ def _copy_list_definition(document, source, num_id: int) -> int:
     source_numbering = source.part.numbering_part.element
     abstract_id = source_numbering.num_having_numId(num_id).abstractNumId.val
     abstract = source_numbering.xpath(f"w:abstractNum[@w:abstractNumId='{abstract_id}']")[0]
-    numbering = numbering_root(document)
+    numbering = numbering_root(word)
     existing = numbering.findall(qn("w:abstractNum"))
     new_id = max((int(a.get(qn("w:abstractNumId"))) for a in existing), default=-1) + 1
     copy = deepcopy(abstract)
@@ -250,7 +250,7 @@ def _copy_list_definition(document, source, num_id: int) -> int:
     return numbering.add_num(new_id).numId
 
 
-def numbering_root(document):
+def numbering_root(word):
     """The numbering part's root, created if the reference has none (python-docx cannot)."""
     from docx.opc.constants import CONTENT_TYPE as CT
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -260,9 +260,9 @@ def numbering_root(document):
     from docx.parts.numbering import NumberingPart
 
     try:
-        return document.part.part_related_by(RT.NUMBERING).element
+        return word.part.part_related_by(RT.NUMBERING).element
     except KeyError:
         part = NumberingPart(PackURI("/word/numbering.xml"), CT.WML_NUMBERING,
-                             parse_xml(f"<w:numbering {nsdecls('w')}/>"), document.part.package)
-        document.part.relate_to(part, RT.NUMBERING)
+                             parse_xml(f"<w:numbering {nsdecls('w')}/>"), word.part.package)
+        word.part.relate_to(part, RT.NUMBERING)
         return part.element

@@ -72,17 +72,17 @@ def svg_png(data: bytes, height_mm: float = 12) -> bytes:
     return _rasterise(layout.write_pdf(), crop=True)
 
 
-def _rasterise(pdf: bytes, crop: bool) -> bytes:
-    """The first page of `pdf` as PNG bytes at DPI, cropped to its drawn area if `crop`."""
+def _rasterise(data: bytes, crop: bool) -> bytes:
+    """The first page of the PDF `data` as PNG bytes at DPI, cropped to its drawn area if `crop`."""
     import pypdfium2
     from PIL import Image, ImageChops
 
-    reader = pypdfium2.PdfDocument(pdf)
+    pdf = pypdfium2.PdfDocument(data)
     try:
-        bitmap = reader[0].render(scale=DPI / 72, fill_color=(255, 255, 255, 255))
+        bitmap = pdf[0].render(scale=DPI / 72, fill_color=(255, 255, 255, 255))
         image = bitmap.to_pil().convert("RGB")
     finally:
-        reader.close()
+        pdf.close()
     if crop:
         box = ImageChops.difference(image, Image.new("RGB", image.size, (255, 255, 255))).getbbox()
         if box:
