@@ -11,8 +11,8 @@ from dossier.content import load_profile
 from dossier.document import Document
 from dossier.errors import ContentError
 from dossier.formats import RenderOptions, markdown
-from dossier.formats.pdf.pictures import report_pictures
 from dossier.formats.pdf import reader as pdf
+from dossier.formats.pdf.pictures import report_pictures
 from dossier.verify import check_output, normalise
 from helpers import MINIMAL, render
 

@@ -23,7 +23,8 @@ from ..formats import output_name
 from ..options import OPTIONS, RenderOptions, Settings, resolve
 from ..pipeline import BuildConfig, Stopwatch
 from .manifest import MAX_OUTPUT_BYTES, Manifest
-from .plan import ProfileResult, SlugClaims, base_keys, fail, find_profiles, plan
+from .plan import SlugClaims, base_keys, find_profiles, plan
+from .results import ProfileResult, fail
 from .run import WorkerResult, collect_warnings, execute, render_profile, start_pool, stop_pool
 from .store import output_lock, write_files
 

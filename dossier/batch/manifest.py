@@ -13,16 +13,13 @@ import itertools
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .. import files
 from .._meta import GENERATOR
 from ..errors import EnvironmentProblem
 from ..formats import output_name
+from .results import ProfileResult
 from .store import write_files
-
-if TYPE_CHECKING:
-    from .plan import ProfileResult
 
 MANIFEST = "manifest.json"
 JOURNAL = "manifest.journal"

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ from ..errors import ContentError, DossierError, EnvironmentProblem, UsageError
 from ..formats import FORMATS
 from ..model import MAX_CONTENT_BYTES as MAX_BYTES
 from ..options import affecting, affecting_paths
+from .results import ProfileResult, fail
 
 if TYPE_CHECKING:
     from ..pipeline import BuildConfig
@@ -30,25 +30,6 @@ if TYPE_CHECKING:
 
 PACKAGE = Path(__file__).resolve().parent.parent
 RENDERING_PACKAGES = ("weasyprint", "pydyf", "python-docx", "markdown", "jinja2", "pypdfium2", "pyyaml", "lxml")
-
-
-@dataclass
-class ProfileResult:
-    """What happened to one content file: built, skipped (unchanged), checked or failed."""
-
-    source: str
-    status: str = "failed"
-    slug: str | None = None
-    outputs: dict[str, str] = field(default_factory=dict)  # format → path
-    hashes: dict[str, str] = field(default_factory=dict)  # format → SHA-256 of the file
-    checks: list = field(default_factory=list)  # verify.OutputCheck, one per format
-    warnings: list[str] = field(default_factory=list)
-    error: str | None = None  # one or more lines, as printed after "error: "
-    exit_code: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and all(check.ok for check in self.checks)
 
 
 def find_profiles(paths) -> list[Path]:
@@ -168,11 +149,6 @@ def plan(source: Path, base: dict[str, bytes], manifest: "Manifest", force: bool
     for fmt, (path, sha256) in fresh.items():
         result.outputs[fmt], result.hashes[fmt] = path, sha256
     return content, keys, (), result
-
-
-def fail(result: ProfileResult, exc: DossierError) -> None:
-    result.status = "failed"
-    result.error, result.exit_code = exc.message, exc.exit_code
 
 
 def peek_slug(content: bytes) -> tuple[str, int, int] | None:

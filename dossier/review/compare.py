@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..verify import contains, normalise, occurrences
 from . import words
 from .origins import Origin, Origins
-from .reading import ReportBlock, Comment, Report, Tracked
+from .reading import Comment, Report, ReportBlock, Tracked
 
 SIMILAR = 0.5  # word similarity from which two blocks in one stretch are one block changed
 MOVED_AND_CHANGED = 0.8  # … and from which a block gone here and one new there are one block moved

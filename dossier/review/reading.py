@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import VerificationError
-from ..formats.docx.ooxml import CORE_NS, DOCUMENT, HYPERLINK_TYPE, MC_NS, WP, W, Package, core_properties_name
+from ..formats.docx.ooxml import CORE_NS, DOCUMENT, HYPERLINK_TYPE, MC_NS, WP, Package, W, core_properties_name
 
 # A report of dossier's has a few hundred paragraphs; an edited one a few more. Past these a file is
 # refused before it is compared (a comparison is quadratic at worst).

@@ -7,7 +7,7 @@ import hashlib
 import threading
 from typing import TYPE_CHECKING, ClassVar
 
-from .ooxml import CORE_NS, DOCUMENT, W, Package, core_properties_name
+from .ooxml import CORE_NS, DOCUMENT, Package, W, core_properties_name
 
 if TYPE_CHECKING:
     from .. import Reading
