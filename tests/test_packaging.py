@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import site
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT
+from helpers import DEADLINE_S, ROOT, Lines, edit
 
 
 def tracked_files() -> list[str]:
@@ -113,3 +114,67 @@ def test_a_letter_project_file_and_a_bad_paper(installed, tmp_path):
 
     bad = run(venv, "dossier", "--paper", "a5", cwd=tmp_path)
     assert (bad.returncode, bad.stderr) == (2, "error: --paper: expected one of a4, letter, got 'a5'\n")
+
+
+COMMANDS = ("build", "check", "new", "schema", "watch", "config", "review", "redline")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_its_help_from_the_wheel(installed, tmp_path, command):
+    _wheel, venv = installed
+    shown = run(venv, "dossier", command, "--help", cwd=tmp_path)
+    assert shown.returncode == 0 and shown.stdout.startswith(f"usage: dossier {command}"), shown.stderr
+    assert "exit codes:" in shown.stdout or command in ("new", "schema")
+
+
+def test_review_and_redline_from_the_wheel(installed, tmp_path):
+    """The editing round trip as a pip user has it: the modules of dossier.review travel in the wheel."""
+    _wheel, venv = installed
+    assert run(venv, "dossier", "new", "acme-lab", cwd=tmp_path).returncode == 0
+    assert run(venv, "dossier", "build", "--format", "docx", cwd=tmp_path).returncode == 0
+    report = tmp_path / "output" / "acme-lab" / "acme-lab-report.docx"
+
+    unedited = run(venv, "dossier", "review", str(report), cwd=tmp_path)
+    assert (unedited.returncode, unedited.stdout.splitlines()[-1]) == (
+        0, "no changes: the report says what its content says"), unedited.stderr
+
+    edited = tmp_path / "edited.docx"
+    script = ("import docx, sys; word = docx.Document(sys.argv[1]); "
+              "p = next(p for p in word.paragraphs if 'Acme Lab' in p.text and p.style.name == 'Title'); "
+              "p.runs[0].text = p.runs[0].text.replace('Acme Lab', 'Acme Laboratory'); word.save(sys.argv[2])")
+    assert run(venv, "python", "-c", script, str(report), str(edited), cwd=tmp_path).returncode == 0
+    changed = run(venv, "dossier", "review", str(edited), cwd=tmp_path)
+    assert changed.returncode == 10, changed.stdout + changed.stderr
+    assert "Acme [-Lab-] {+Laboratory+}" in changed.stdout and "1 change; " in changed.stdout
+
+    content = tmp_path / "content" / "acme-lab.yaml"
+    newer = tmp_path / "content" / "acme-lab-next.yaml"
+    newer.write_text(content.read_text(encoding="utf-8").replace("name: Acme Lab", "name: Acme Laboratory"),
+                     encoding="utf-8")
+    redline = run(venv, "dossier", "redline", str(content), str(newer), "-o", "redline.docx", cwd=tmp_path)
+    assert redline.returncode == 0, redline.stderr
+    assert redline.stdout.startswith("wrote redline.docx: ") and (tmp_path / "redline.docx").is_file()
+
+
+def test_watch_from_the_wheel_rebuilds_on_a_save_and_stops_on_ctrl_c(installed, tmp_path):
+    _wheel, venv = installed
+    assert run(venv, "dossier", "new", "acme-lab", cwd=tmp_path).returncode == 0
+    content = tmp_path / "content" / "acme-lab.yaml"
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    process = subprocess.Popen([str(venv / "bin" / "dossier"), "watch", "--format", "md"], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        out = Lines()
+        out.follow(process.stdout)
+        assert out.until("watching ")[-1].endswith("last build exit code 0")
+        edit(content, "name: Acme Lab", "name: Acme Laboratory")
+        lines = out.until("watching ")
+        assert lines[0] == f"changed: {content.resolve()}" and lines[-1].endswith("last build exit code 0"), lines
+        assert "# Acme Laboratory" in (tmp_path / "output" / "acme-lab" / "acme-lab.md").read_text(encoding="utf-8")
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=DEADLINE_S)
+        process.stdout.close()
+        process.stderr.close()
+    assert code == 130

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import queue
 import shutil
 import signal
 import subprocess
 import sys
 import threading
-import time
-from pathlib import Path
 
 import pytest
 
@@ -18,64 +14,7 @@ from dossier.cli import main
 from dossier.config import effective_settings
 from dossier.templating import default_theme_folder
 from dossier.watch import watch, watch_targets
-from helpers import AURORA
-
-DEADLINE_S = 60  # generous for a loaded machine; each wait normally ends in well under a second
-
-
-class Lines:
-    """Lines written by another thread or process, waited for with a deadline."""
-
-    def __init__(self):
-        self.queue: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        self._partial = ""
-
-    def write(self, text: str) -> None:  # as `out` of watch(): a file-like object
-        self._partial += text
-        *lines, self._partial = self._partial.split("\n")
-        for line in lines:
-            self.queue.put(line)
-
-    def flush(self) -> None:
-        pass
-
-    def follow(self, stream) -> None:
-        """Copy a subprocess's output, line by line, from a thread of its own."""
-
-        def copy():
-            for line in stream:
-                self.queue.put(line.rstrip("\n"))
-
-        threading.Thread(target=copy, daemon=True).start()
-
-    def next(self, deadline: float | None = None) -> str:
-        try:
-            line = self.queue.get(timeout=max(0.0, (deadline or time.monotonic() + DEADLINE_S) - time.monotonic()))
-        except queue.Empty:
-            raise AssertionError(f"no further line within {DEADLINE_S} s; seen: {self.seen}") from None
-        self.seen.append(line)
-        return line
-
-    def until(self, prefix: str) -> list[str]:
-        """The lines up to and including the first that starts with `prefix`."""
-        deadline = time.monotonic() + DEADLINE_S
-        got = [self.next(deadline)]
-        while not got[-1].startswith(prefix):
-            got.append(self.next(deadline))
-        return got
-
-
-def edit(path: Path, old: str, new: str, *, by_rename: bool = False) -> None:
-    """Change a file as an editor saves it: in place, or by writing a new file renamed over the old one."""
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    if by_rename:
-        temporary = path.with_name(f".{path.name}.saving")
-        temporary.write_text(text.replace(old, new), encoding="utf-8")
-        os.replace(temporary, path)
-    else:
-        path.write_text(text.replace(old, new), encoding="utf-8")
+from helpers import AURORA, DEADLINE_S, Lines, edit
 
 
 def sigint_back_to_default() -> None:
