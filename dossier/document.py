@@ -29,6 +29,43 @@ REPORT_TEMPLATE = "report.md.j2"  # the long-form report, as Markdown: the .md a
 TIMELINE_PICTURE = "{slug}-timeline.png"  # the report's picture of the timeline, beside the Markdown
 LOGO_FILE = "{slug}-logo{suffix}"  # the brand's logo beside the Markdown, its suffix the brand file's
 
+# What every template gets (Document.context), declared here for theme authors; docs/reference/context.md
+# is made from it, and a test holds it to what `context` builds. Prose is inline Markdown: pick a filter
+# (`md` for Markdown, `html` for HTML, `md_text` for plain text set as Markdown).
+CONTEXT = {
+    "slug": "the profile's slug: lower-case letters, digits and hyphens",
+    "name": "the subject's name, plain text (the title of every output)",
+    "description": "one sentence, inline Markdown, fact references replaced",
+    "subject": "the description as plain text, within Word's 255-character property limit",
+    "metadata": "what every output carries and verification checks: `title`, `subject`, `author`, `keywords` "
+                "(joined with ', '), `language`, `created` (YYYY-MM-DD)",
+    "lead": "the opening paragraph, inline Markdown",
+    "language": "the profile's BCP 47 language tag",
+    "direction": "'rtl' or 'ltr': the whole document's, from the language",
+    "words": "every word the theme prints, in the profile's language (messages/<language>.yaml, then the "
+             "profile's `labels:`), by key",
+    "as_of": "the profile's date as written: YYYY, YYYY-MM or YYYY-MM-DD",
+    "as_of_display": "that date in the profile's language ('15 septembre 2025')",
+    "date": "the profile's date as YYYY-MM-DD (a month: its first day)",
+    "keywords": "the keywords, a list of plain texts",
+    "publisher": "`name`, `tagline` and `url` (plain text, or none) and `about` (inline Markdown, or none)",
+    "facts": "every fact, in the content's order: `id`, `label`, `value` (plain text, references resolved)",
+    "at_a_glance": "the facts listed under 'At a glance', as in `facts`",
+    "key_figures": "the facts shown as key figures, as in `facts`",
+    "other_facts": "the facts neither at a glance nor a key figure",
+    "sections": "each section: `title` and `blocks`; a block has `kind` (paragraph, list, products, people, "
+                "organisations), `text` (a paragraph's), `bullets` (a list's) and `entries` (`name`, "
+                "`role`, `text`), prose in inline Markdown",
+    "sources": "each source: `title` and `url`",
+    "timeline": "the milestones in date order: `date` (YYYY[-MM[-DD]]), `when` (as printed), `label`, "
+                "`index` (its place in the content)",
+    "timeline_picture": "the timeline's picture beside the report: `name` (its file) and `alt`",
+    "logo": "the brand's logo beside the report, `file` and `alt`; none without a brand logo",
+    "products": "every entry of the sections' products blocks",
+    "attribution": "the publisher's name and tagline, as the documents credit them",
+    "generator": "'dossier' and its version",
+}
+
 
 class Document:
     """One profile ready to publish.

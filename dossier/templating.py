@@ -152,14 +152,7 @@ def make_environment(theme: Theme | str | Path | None = None):
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(
-        md=markup.inline,
-        md_text=markup.escape_text,
-        md_cell=markup.cell,
-        html=markup.inline_html,
-        period=ensure_period,
-        yaml_str=yaml_string,
-    )
+    env.filters.update(FILTERS)
     # A tuple: the PDF fetcher and the Word writer trust these folders, so no template may add one.
     env.globals["template_folders"] = tuple(str(f) for f in folders)
     return env
@@ -306,6 +299,17 @@ def ensure_period(text: str) -> str:
 def yaml_string(text: str) -> str:
     """A YAML double-quoted scalar (a JSON string is one) for front matter."""
     return json.dumps(str(text), ensure_ascii=False)
+
+
+# dossier's filters, by the name templates use (docs/reference/context.md lists them).
+FILTERS = {
+    "md": markup.inline,
+    "md_text": markup.escape_text,
+    "md_cell": markup.cell,
+    "html": markup.inline_html,
+    "period": ensure_period,
+    "yaml_str": yaml_string,
+}
 
 
 def render_template(env, name: str, context: dict) -> str:

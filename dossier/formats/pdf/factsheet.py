@@ -81,6 +81,21 @@ def standalone_html(html: str, stylesheets: list[str]) -> str:
     return html[:head_end] + styles + html[head_end:] if head_end != -1 else styles + html
 
 
+# What the fact sheet's templates (factsheet.html.j2, factsheet.css, timeline.html.j2) get besides
+# document.CONTEXT: declared for theme authors, as CONTEXT is.
+FACT_SHEET_CONTEXT = {
+    "paper": "the CSS page size: 'A4' or 'letter' (--paper)",
+    "font_size": "the root type size in pt for this layout (9 down to 7.5: the fact sheet shrinks to fit)",
+    "text_direction": "text_direction(text): 'rtl' or 'ltr' by its first strong character, what "
+                      "dir=\"auto\" would choose (WeasyPrint ignores \"auto\")",
+    "fonts": "the page's families as CSS, from dossier's table of fonts per script: `base`, `cjk` (the "
+             "page language's CJK forms), `scripts` (every other script's family, then DejaVu) and "
+             "`set_as_written` (true for a script set without letter spacing)",
+    "brand_logo": "the brand's logo: `src` (a data: URL) and `alt`; none without a brand logo",
+    "brand_css": "the brand's stylesheet, applied by the renderer after the theme's ('' without a brand)",
+}
+
+
 def template_context(document, paper: str) -> dict:
     """The fact sheet template's context: the Document's, the page size, a bidi helper (`text_direction`,
     scripts.py's), the families of the page's scripts as CSS (`fonts`, from scripts.py's table), and the
