@@ -35,17 +35,16 @@ def default_theme_folder() -> Path:
 
 def theme_files(folder: Path) -> dict[str, Path]:
     """Every file of a theme folder by its relative name; hidden files and Python's files are no part of it."""
-    files: dict[str, Path] = {}
-    real_folder = folder.resolve()
+    found: dict[str, Path] = {}
     for path in sorted(folder.rglob("*")):
         parts = path.relative_to(folder).parts
         if any(part.startswith(".") or part == "__pycache__" for part in parts) or parts == ("__init__.py",):
             continue
         # A link out of the folder is no part of the theme: reading it here would carry the file it
         # points at to every worker, where it would arrive as an ordinary theme file.
-        if path.is_file() and path.resolve().is_relative_to(real_folder):
-            files[path.relative_to(folder).as_posix()] = path
-    return files
+        if path.is_file() and files.lies_inside(path, folder):
+            found[path.relative_to(folder).as_posix()] = path
+    return found
 
 
 def read_theme_files(folder: Path) -> dict[str, bytes]:

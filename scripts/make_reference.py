@@ -43,6 +43,7 @@ def _table(head: list[str], rows: list[list]) -> str:
 
 def cli_page() -> str:
     from dossier.cli import COMMANDS, make_parser
+    from dossier.formats import FORMATS
     from dossier.options import ALL, FORMAT_NAMES, OPTIONS
 
     columns = os.environ.get("COLUMNS")
@@ -78,7 +79,13 @@ def cli_page() -> str:
                      ", ".join(option.commands), option.help])
     out.append(_table(["flag", "project file", "value", "default", "rebuilds", "commands", "what"], rows))
     out.append("\nA change to an option that shapes an output rebuilds that output alone (the manifest keys each "
-               "output with those values); paths are keyed by their files' contents.\n")
+               "output with those values); paths are keyed by their files' contents.\n\n## Formats\n\n"
+               "The names `--format` takes, each with the file it writes into `output/<slug>/` and the files it "
+               "may write beside it (which are not verified; `{suffix}` is the brand logo file's own):\n\n")
+    out.append(_table(["format", "output", "file", "media type", "beside it"], [
+        [f"`{spec.name}`", spec.label, f"`{spec.filename}`", f"`{spec.media_type}`",
+         ", ".join(f"`{name}`" for name in spec.companions) or "—"]
+        for spec in FORMATS.values()]))
     for name, help_text in COMMANDS.items():
         out.append(f"\n## dossier {name}\n\n{help_text[0].upper() + help_text[1:]}.\n\n```text\n"
                    + helps[name] + "\n```\n")

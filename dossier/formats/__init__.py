@@ -73,7 +73,6 @@ class Writer(Protocol):
         """The file's document metadata, in the keys of Document.metadata (VerificationError as read_text)."""
 
 
-
 @dataclass(frozen=True)
 class Format:
     """One deliverable, as planning knows it: what it is called and made from, declared, as Sphinx's
