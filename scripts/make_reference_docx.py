@@ -357,7 +357,9 @@ def _set_theme_fonts(document) -> None:
 
 
 def _drop_extras(document) -> None:
-    """Drop the thumbnail of an empty Word page and Word 2010's second copy of the styles."""
+    """Drop the thumbnail of an empty Word page, Word 2010's second copy of the styles, and the custom XML
+    (bibliography sources) python-docx's template carries: a reference carries only what reports are made
+    from (dossier/formats/docx/sanitize.py would remove the rest from every report)."""
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
     package = document.part.package
@@ -365,7 +367,7 @@ def _drop_extras(document) -> None:
         if rel.reltype == RT.THUMBNAIL:
             package.rels.pop(rel_id)
     for rel_id, rel in list(document.part.rels.items()):
-        if rel.reltype.endswith("/stylesWithEffects"):
+        if rel.reltype.endswith(("/stylesWithEffects", "/customXml")):
             document.part.rels.pop(rel_id)
 
 

@@ -37,7 +37,7 @@ def render(document, options) -> Rendered:
     # so the conversion is the one the Markdown's read-back makes too: converted once, cached.
     body = to_html(document.report_body, pictures=True)
     root = lxml.html.fragment_fromstring(body, create_parent="div")
-    word = open_reference(reference_document(document.env, options))
+    word = open_reference(reference_document(document.env, options), strict=options.strict)
     ensure_styles(word)
     brand = document.brand
     if brand is not None and options.reference_docx is None:  # a --reference-docx's styles win

@@ -4,12 +4,13 @@ As with pandoc's --reference-doc: templates/reference.docx (made by
 scripts/make_reference_docx.py), a reference.docx in a --templates folder, or
 --reference-docx FILE. Styles the writer needs and a reference lacks come from the default
 (the Figure style, for a paragraph holding only a picture, from FIGURE here).
-A reference's links to files outside it (an attached template, linked images, frames) are
-dropped with a warning: a report opens nothing but itself.
+A reference is data, not a carrier (sanitize.py): macros, embedded objects, altChunks, links to
+files outside it and fields that fetch or run something are removed with one warning.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import zipfile
 from pathlib import Path
@@ -17,7 +18,6 @@ from pathlib import Path
 from ... import files
 from ...errors import EnvironmentProblem, TemplateError
 from ...templating import default_theme_folder, template_folders
-from .ooxml import R, W
 
 LOGGER = logging.getLogger("dossier.docx")
 
@@ -82,16 +82,28 @@ def reference_document(env, options) -> tuple[str, bytes]:
                         "(make the default one with scripts/make_reference_docx.py)")
 
 
-def open_reference(reference: tuple[str, bytes]):
-    """The reference document (name, bytes) with an empty body: its styles, page setup, header and footer stay."""
+def open_reference(reference: tuple[str, bytes], strict: bool = False):
+    """The reference document (name, bytes) as data (sanitize.py: only what a report is made from, with
+    one warning, once, naming what was removed; an error under --strict), its body emptied: its styles,
+    page setup, header and footer stay."""
     import io
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    from .sanitize import clean, message
+
     path, data = reference
+    cleaned = clean(path, data)
+    if cleaned.removed:
+        if strict:
+            raise TemplateError(message(path, cleaned) + " (an error under --strict)")
+        key = (path, hashlib.sha256(data).digest())
+        if key not in _warned:  # once per process: not once per report
+            _warned.add(key)
+            LOGGER.warning("%s", message(path, cleaned))
     try:
-        word = docx.Document(io.BytesIO(data))
+        word = docx.Document(io.BytesIO(cleaned.data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise TemplateError(f"reference document {path} cannot be read as a Word document: {exc}") from None
     body = word.element.body
@@ -99,81 +111,10 @@ def open_reference(reference: tuple[str, bytes]):
     for element in list(body):
         if element is not section:
             body.remove(element)
-    drop_external_relationships(word, str(path))
     return word
 
 
-# Elements that mean nothing without the outside file they name: they go with their relationship.
-# The rest (a hyperlink, an image's r:link beside its r:embed) lose only the attribute.
-NAMES_AN_OUTSIDE_FILE = {"attachedTemplate", "subDoc", "altChunk", "sourceFileName", "externalData", "OLEObject"}
-# Settings that are nothing but a way to outside files go whole: a mail merge (its data source
-# comes with a connection string and a query) and a frameset (web frames show outside pages).
-WHOLE_SETTINGS = {f"{W}{name}"
-                  for name in ("mailMerge", "frameset")}
-
-
-def drop_external_relationships(word, label: str) -> None:
-    """Drop every relationship of the reference to something outside it, and the XML using it; warn once.
-
-    An attached template, a linked image, a frame or a mail-merge source would have Word fetch or
-    open that target whenever a report is opened; the report links only to what its content names.
-    """
-    package = word.part.package
-    dropped: list[str] = []
-    for source in [package, *package.iter_parts()]:  # listed first: the walk follows the rels we drop
-        external = {r_id: rel for r_id, rel in source.rels.items() if rel.is_external}
-        if not external:
-            continue
-        used = _drop_references(source, set(external))
-        for r_id, rel in external.items():
-            source.rels.pop(r_id)
-            # The body's own links went with the body; anything else still pointed outside.
-            if r_id in used or source is not word.part:
-                where = getattr(source, "partname", "/_rels/.rels").lstrip("/")
-                entry = f"{rel.reltype.rsplit('/', 1)[-1]} {_shorten(rel.target_ref)} ({where})"
-                if entry not in dropped:
-                    dropped.append(entry)
-    if dropped:
-        LOGGER.warning("reference document %s: dropped %d link(s) to files outside it, which Word would fetch "
-                       "or open with every report: %s", label, len(dropped), "; ".join(dropped))
-
-
-def _drop_references(part, r_ids: set[str]) -> set[str]:
-    """Remove what in the part's XML refers to `r_ids`; return the ids that were referred to."""
-    from docx.opc.part import XmlPart
-    from lxml import etree
-
-    if isinstance(part, XmlPart):
-        root = part.element
-    elif hasattr(part, "blob") and part.blob.lstrip()[:1] == b"<":  # a part python-docx keeps as bytes
-        try:
-            root = etree.fromstring(part.blob, etree.XMLParser(resolve_entities=False, no_network=True))
-        except etree.XMLSyntaxError:
-            return set()
-    else:
-        return set()  # the package itself: its relationships are named by no XML
-    used: set[str] = set()
-    doomed = []
-    for element in root.iter(etree.Element):
-        for attribute, value in list(element.attrib.items()):
-            if attribute.startswith(R) and value in r_ids:
-                used.add(value)
-                if etree.QName(element).localname in NAMES_AN_OUTSIDE_FILE:
-                    doomed.append(element)
-                else:
-                    del element.attrib[attribute]
-                doomed.extend(list(element.iterancestors(*WHOLE_SETTINGS))[-1:])  # the outermost
-    for element in doomed:
-        if element.getparent() is not None:
-            element.getparent().remove(element)
-    if used and not isinstance(part, XmlPart):
-        # python-docx has no setter for a byte part's content.
-        part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-    return used
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+_warned: set[tuple[str, bytes]] = set()
 
 
 def ensure_styles(word) -> None:

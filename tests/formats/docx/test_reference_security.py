@@ -118,8 +118,8 @@ def test_a_reference_with_outside_links_gives_a_report_without_them(tmp_path, au
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert [r.name for r in warnings] == ["dossier.docx"]  # one warning, and only for the hostile reference
     assert warnings[0].getMessage() == (
-        f"reference document {reference}: dropped 4 link(s) to files outside it, which Word would fetch or "
-        "open with every report: attachedTemplate http://127.0.0.1:9/evil.dotm (word/settings.xml); "
+        f"reference document {reference}: removed what Word would fetch, open or run with every report made on "
+        "it: 4 link(s) to files outside it: attachedTemplate http://127.0.0.1:9/evil.dotm (word/settings.xml); "
         "frame file:///etc/hostname (word/webSettings.xml); hyperlink http://127.0.0.1:9/header-link "
         "(word/header1.xml); image http://127.0.0.1:9/pixel.png (word/header1.xml)")
 
