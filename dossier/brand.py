@@ -289,10 +289,32 @@ def _fonts(typography, folder: Path, where, problems: list[str], warnings: list[
                     problems.append(where(key_path, f"expected a font file ({', '.join(FONT_TYPES)}), got {text!r}"))
                     continue
                 data = read_inside(folder, text, key_path, where, problems)
-                if data is not None:
+                not_a_font = _not_a_font(data) if data is not None else None
+                if not_a_font:
+                    warnings.append(where(key_path, f"{text!r} is not a font file ({not_a_font}): it is not used, "
+                                                    "and the theme's font is used instead"))
+                elif data is not None:
                     weight = _css_weight(getattr(getattr(item, "weight", None), "root", 400))
                     fonts.append(Font(family, text, data, weight, getattr(item, "style", "normal") or "normal"))
     return fonts, downloaded
+
+
+def _not_a_font(data: bytes) -> str | None:
+    """Why `data` is no font fontTools can open (a TrueType, OpenType, WOFF or WOFF2 file), or None."""
+    import io
+
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        font = TTFont(io.BytesIO(data), lazy=True)
+        try:
+            if "cmap" not in font or "name" not in font:
+                return "it has no character map or no names"
+        finally:
+            font.close()
+    except (TTLibError, OSError, ValueError, KeyError, AssertionError, IndexError, Exception) as exc:
+        return f"{type(exc).__name__}: {str(exc)[:100]}" if str(exc) else type(exc).__name__
+    return None
 
 
 def _logo(logo, raw, folder: Path, where, problems: list[str]) -> Logo | None:
@@ -331,7 +353,88 @@ def _logo(logo, raw, folder: Path, where, problems: list[str]) -> Logo | None:
         problems.append(where(key_path, f"expected a logo file ({', '.join(LOGO_TYPES)}), got {text!r}"))
         return None
     data = read_inside(folder, text, key_path, where, problems)
-    return None if data is None else Logo(text, data, LOGO_TYPES[suffix], alt)
+    if data is None:
+        return None
+    checked = _checked_logo(data, LOGO_TYPES[suffix])
+    if isinstance(checked, str):
+        problems.append(where(key_path, f"{text!r} cannot be used as a logo: {checked}"))
+        return None
+    return Logo(text, checked, LOGO_TYPES[suffix], alt)
+
+
+MAX_LOGO_PIXELS = 25_000_000  # a raster logo's width × height as decoded (a 5,000 × 5,000 picture)
+LOGO_HEIGHT_PIXELS = 400  # a raster logo is scaled down to this: the pages show it 1 cm high, 300 dpi and more
+MAX_SVG_DEPTH = 64  # elements inside each other in an SVG logo
+MAX_SVG_ELEMENTS = 20_000
+
+
+def _checked_logo(data: bytes, media_type: str) -> bytes | str:
+    """The logo's bytes as every output will show them, or why it cannot be used. An SVG is parsed as plain
+    XML (no DTD, no entities, nothing fetched) and must refer to nothing outside itself, within bounded
+    depth and size (formats/pdf/pictures.py then draws it, and a drawing that shows nothing is refused);
+    a PNG or JPEG is decoded (so a damaged or mislabelled file is caught) and scaled down to what a page
+    needs."""
+    if media_type == "image/svg+xml":
+        return _checked_svg(data)
+    import io
+
+    from PIL import Image
+
+    expected = {"image/png": "PNG", "image/jpeg": "JPEG"}[media_type]
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != expected:
+                return f"it is not a {expected} picture (it is {image.format or 'not a picture'})"
+            width, height = image.size
+            if width * height > MAX_LOGO_PIXELS:
+                return (f"it is {width:,} × {height:,} pixels; a logo has at most {MAX_LOGO_PIXELS:,} "
+                        f"({MAX_LOGO_PIXELS // 1_000_000} megapixels)")
+            image.load()
+            if height <= LOGO_HEIGHT_PIXELS:
+                return data
+            scaled = image.resize((max(1, round(width * LOGO_HEIGHT_PIXELS / height)), LOGO_HEIGHT_PIXELS),
+                                  Image.LANCZOS)
+            dpi = image.info.get("dpi")
+            out = io.BytesIO()
+            scaled.save(out, format=expected, **({"dpi": dpi} if dpi else {}))
+            return out.getvalue()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        return f"it cannot be decoded as a {expected} picture ({exc})"
+
+
+def _checked_svg(data: bytes) -> bytes | str:
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        return f"it is not well-formed SVG ({getattr(exc, 'msg', None) or exc})"
+    tree = root.getroottree()
+    if tree.docinfo.internalDTD is not None or tree.docinfo.system_url or b"<!ENTITY" in data:
+        return "it declares a DOCTYPE or entities, which a logo never needs (and which could read other files)"
+    if etree.QName(root).localname != "svg":
+        return f"its root is <{etree.QName(root).localname}>, not <svg>"
+    count = 0
+    for element in root.iter():
+        count += 1
+        if count > MAX_SVG_ELEMENTS:
+            return f"it has more than {MAX_SVG_ELEMENTS:,} elements"
+        if not isinstance(element.tag, str):
+            continue
+        name = etree.QName(element).localname
+        if name in ("script", "foreignObject"):
+            return f"it holds <{name}>, which a logo never needs"
+        for attribute, value in element.attrib.items():
+            local = etree.QName(attribute).localname
+            if local == "href" and not value.strip().startswith(("#", "data:")):
+                return f"it refers to {value[:80]!r}: a logo may refer to nothing outside itself"
+            if "url(" in value and not all(part.lstrip(" '\"").startswith(("#", "data:"))
+                                           for part in value.split("url(")[1:]):
+                return f"it refers to a resource outside itself ({value[:80]!r})"
+        if len(list(element.iterancestors())) >= MAX_SVG_DEPTH:
+            return f"its elements are nested more than {MAX_SVG_DEPTH} deep"
+    return data
 
 
 def named_files(path: Path) -> list[Path]:

@@ -198,8 +198,9 @@ def test_a_build_finds_the_project_brand_and_every_output_carries_it(tmp_path, m
 
 
 def test_font_weights_by_name_and_range_reach_the_stylesheet(tmp_path):
+    font = (FIXTURES / "brand" / "fonts" / "NotoSerifDisplay-Bold.ttf").read_bytes()  # a real font: it is opened
     for name in ("r.ttf", "b.ttf", "v.ttf"):
-        (tmp_path / name).write_bytes(b"\0")
+        (tmp_path / name).write_bytes(font)
     path = write_brand(tmp_path, """\
         typography:
           fonts:

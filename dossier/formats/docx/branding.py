@@ -170,6 +170,8 @@ def _tint(color: str, share: float) -> str:
 def add_logo(word, logo, alt: str, text_width: int) -> None:
     """The logo at the start of the header's first paragraph, 1 cm high (lower if it would be wider
     than a third of the text width, `text_width` in EMU), an em space between it and the header's text."""
+    from ..pdf.pictures import logo_png
+
     data = logo_png(logo)
     header = word.sections[0].header
     if header.is_linked_to_previous:  # no header of the reference's or ours: one for the logo
@@ -183,12 +185,3 @@ def add_logo(word, logo, alt: str, text_width: int) -> None:
     p.insert(index, run._r)  # moves the run to the start
     if had_text:
         p.insert(index + 1, text_run(GAP))
-
-
-def logo_png(logo) -> bytes:
-    """The logo as Word can show it: an SVG drawn as a PNG 1 cm high; a PNG or JPEG as it is."""
-    if logo.media_type == "image/svg+xml":
-        from ..pdf.pictures import svg_png
-
-        return svg_png(logo.data, height_mm=10)
-    return logo.data

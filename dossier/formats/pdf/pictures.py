@@ -8,11 +8,13 @@ as it is there. PNG bytes are reproducible: same input, same bytes.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import threading
 import weakref
 from collections.abc import Mapping
 
+from ...errors import RenderError
 from ...templating import render_template, template_folders
 from .factsheet import STYLESHEET, lay_out, load_weasyprint, parsed_stylesheet, template_context
 from .fetcher import make_fetcher
@@ -35,13 +37,21 @@ def report_pictures(document) -> Mapping[str, bytes]:
     with _drawing:
         found = _drawn.get(document)
     if found is None:
-        found = {document.timeline_picture_name: timeline_png(document)} if document.picture_names else {}
+        found = {document.timeline_picture_name: _timeline(document)} if document.picture_names else {}
         with _drawing:
             _drawn[document] = found
     return found
 
 
-def timeline_png(document) -> bytes:
+def _timeline(document) -> bytes:
+    drawn = timeline_png(document)
+    if drawn is None:
+        raise RenderError(f"{document.source}: the timeline picture draws nothing; the theme's timeline.html.j2 "
+                          "or its stylesheet hides the band")
+    return drawn
+
+
+def timeline_png(document) -> bytes | None:
     """The timeline band as a PNG, cropped to what is drawn, with its resolution recorded."""
     weasyprint = load_weasyprint()
     env = document.env
@@ -60,8 +70,21 @@ def timeline_png(document) -> bytes:
     return _rasterise(layout.write_pdf(), crop=True)
 
 
+LOGO_HEIGHT_MM = 10  # the Word report's header shows the logo 1 cm high
+
+
+@functools.lru_cache(maxsize=8)
+def logo_png(logo) -> bytes:
+    """The brand's logo as Word can show it: an SVG drawn as a PNG 1 cm high (once per process and logo: the
+    build draws it before anything else, to refuse one that draws nothing); a PNG or JPEG as it is."""
+    if logo.media_type == "image/svg+xml":
+        return svg_png(logo.data, height_mm=LOGO_HEIGHT_MM)
+    return logo.data
+
+
 def svg_png(data: bytes, height_mm: float = 12) -> bytes:
-    """An SVG picture as a PNG `height_mm` high at DPI (a logo for the Word report's header)."""
+    """An SVG picture as a PNG `height_mm` high at DPI (a logo for the Word report's header); a RenderError
+    if it draws nothing at all."""
     weasyprint = load_weasyprint()
     source = "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
     html = (f"<!DOCTYPE html><html><head><style>@page {{ size: 200mm {height_mm + 2}mm; margin: 1mm; }}"
@@ -69,11 +92,15 @@ def svg_png(data: bytes, height_mm: float = 12) -> bytes:
             f'<body><img src="{source}" alt=""></body></html>')
     # No template folder is involved: the fetcher admits the data: URL and nothing else.
     layout = weasyprint.HTML(string=html, url_fetcher=make_fetcher([], label="brand logo")).render()
-    return _rasterise(layout.write_pdf(), crop=True)
+    png = _rasterise(layout.write_pdf(), crop=True)
+    if png is None:
+        raise RenderError("the SVG draws nothing (WeasyPrint could not draw it, or it holds nothing visible)")
+    return png
 
 
-def _rasterise(data: bytes, crop: bool) -> bytes:
-    """The first page of the PDF `data` as PNG bytes at DPI, cropped to its drawn area if `crop`."""
+def _rasterise(data: bytes, crop: bool) -> bytes | None:
+    """The first page of the PDF `data` as PNG bytes at DPI, cropped to its drawn area if `crop` (None when
+    `crop` and nothing is drawn)."""
     import pypdfium2
     from PIL import Image, ImageChops
 
@@ -85,6 +112,8 @@ def _rasterise(data: bytes, crop: bool) -> bytes:
         pdf.close()
     if crop:
         box = ImageChops.difference(image, Image.new("RGB", image.size, (255, 255, 255))).getbbox()
+        if box is None:
+            return None
         if box:
             pad = round(DPI / 72 * 2)
             image = image.crop((max(box[0] - pad, 0), max(box[1] - pad, 0),
