@@ -17,7 +17,7 @@ from .brand import Brand
 from .errors import EnvironmentProblem
 from .formats import FORMATS, Rendered
 from .options import RenderOptions
-from .templating import Theme
+from .templating import RenderLimits, Theme
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class BuildConfig:
     brand: Brand | None = None
     options: RenderOptions = RenderOptions()  # the writers' options, the reference document's bytes among them
     timings: bool = False  # time each phase of the work
+    limits: RenderLimits = RenderLimits()  # what one render of a theme template may spend
 
     @classmethod
     def from_settings(cls, settings, warn=None) -> "BuildConfig":
@@ -47,12 +48,27 @@ class BuildConfig:
             if not path.exists() and not path.is_symlink():
                 raise EnvironmentProblem(f"brand file {path} does not exist")
             brand = load_brand(path, warn, strict=settings.strict)
+            if brand.logo is not None:
+                _draw_logo(brand)
         return cls(tuple(settings.formats), Theme.read(settings.templates), brand,
-                   RenderOptions.from_settings(settings, reference), settings.timings)
+                   RenderOptions.from_settings(settings, reference), settings.timings,
+                   RenderLimits.from_settings(settings))
 
     @property
     def strict(self) -> bool:
         return self.options.strict
+
+
+def _draw_logo(brand: Brand) -> None:
+    """Draw the brand's logo as the Word report will show it, once, before any profile is built: a logo
+    that cannot be drawn is refused here, for every profile at once."""
+    from .errors import ContentError, RenderError
+    from .formats.pdf.pictures import logo_png
+
+    try:
+        logo_png(brand.logo)
+    except RenderError as exc:
+        raise ContentError([f"{brand.source}: logo {brand.logo.filename!r} cannot be used: {exc.message}"]) from None
 
 
 @dataclass(frozen=True)
@@ -141,7 +157,7 @@ def make_document(profile, config: BuildConfig):
     from .document import Document
     from .templating import environment_for
 
-    return Document(profile, environment_for(config.theme), strict=config.strict, brand=config.brand)
+    return Document(profile, environment_for(config.theme, config.limits), strict=config.strict, brand=config.brand)
 
 
 def render(document, fmt: str, options: RenderOptions) -> Rendered:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import contextvars
+import ctypes
 import dataclasses
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import threading
+import time
 import traceback
 from collections import abc, deque
 from dataclasses import dataclass
@@ -19,6 +23,7 @@ from pathlib import Path
 
 from . import files, markup
 from .errors import EnvironmentProblem, TemplateError
+from .options import OPTIONS
 
 MAX_THEME_FILE_BYTES = 50 * 1024 * 1024  # a template, a stylesheet, an image, a font (a CJK font is 20 MB)
 
@@ -217,6 +222,20 @@ def _sandbox_types():
         """
 
         template_class = ThemeTemplate
+        # Repetition and powers are checked before Python computes them: '*' 10**9 would be one allocation
+        # in C, which no watchdog can stop while it runs.
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context, operator, left, right):
+            if operator == "*":
+                for seq, times in ((left, right), (right, left)):
+                    if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and \
+                            len(seq) * times > MAX_REPEATED:
+                        raise SecurityError(f"repeating {len(seq):,} items {times:,} times would make more than "
+                                            f"{MAX_REPEATED:,}")
+            if operator == "**" and isinstance(right, int) and abs(right) > MAX_EXPONENT:
+                raise SecurityError(f"a power of {right:,} is beyond what a theme may compute ({MAX_EXPONENT:,})")
+            return super().call_binop(context, operator, left, right)
 
         def is_safe_attribute(self, obj, attr, value) -> bool:
             if super().is_safe_attribute(obj, attr, value):
@@ -275,14 +294,29 @@ def _sandbox_types():
     return ThemeSandbox, ThemeLoader
 
 
-_environments: dict[tuple[str | None, str], object] = {}  # per process: one environment per theme
+_environments: dict[tuple, object] = {}  # per process: one environment per theme and limits
 
 
-def environment_for(theme: Theme):
-    """The theme's environment, made once per process (Jinja caches compiled templates in it)."""
-    key = (theme.folder, theme.digest)
+@dataclass(frozen=True)
+class RenderLimits:
+    """What one render of a theme template may spend: seconds, and megabytes the process may grow by."""
+
+    seconds: int = OPTIONS["time_limit"].default
+    megabytes: int = OPTIONS["memory_limit"].default
+
+    @classmethod
+    def from_settings(cls, settings) -> "RenderLimits":
+        return cls(settings["time_limit"], settings["memory_limit"])
+
+
+def environment_for(theme: Theme, limits: RenderLimits = RenderLimits()):
+    """The theme's environment, made once per process (Jinja caches compiled templates in it), its renders
+    held to `limits`."""
+    key = (theme.folder, theme.digest, limits)
     if key not in _environments:
-        _environments[key] = make_environment(theme)
+        env = make_environment(theme)
+        env.limits = limits
+        _environments[key] = env
     return _environments[key]
 
 
@@ -300,6 +334,54 @@ def yaml_string(text: str) -> str:
     return json.dumps(str(text), ensure_ascii=False)
 
 
+MAX_REPEATED = 10_000_000  # characters or items a template may make by repeating one text or list
+MAX_EXPONENT = 10_000  # the largest power a template may raise a number to
+WATCH_EVERY_S = 0.05  # how often the watchdog looks at the clock and the process's memory
+
+
+def _resident_bytes() -> int | None:
+    """The process's resident memory, where the system tells (Linux); None elsewhere."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:  # the system's, not a user's file
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextlib.contextmanager
+def _watched(limits: RenderLimits, why: list[str]):
+    """Stop the block (a template render) in this thread when it runs past its time limit, or grows the
+    process past its memory limit: a watchdog thread raises _Stop in it (PyThreadState_SetAsyncExc, which
+    reaches Python code as it runs: a template's loops), and puts the reason in `why`."""
+    target, lock, done = threading.get_ident(), threading.Lock(), threading.Event()
+    start, memory = time.monotonic(), _resident_bytes()
+
+    def watch():
+        while not done.wait(WATCH_EVERY_S):
+            if time.monotonic() - start > limits.seconds:
+                reason = f"it ran for more than {limits.seconds} s"
+            elif memory is not None and (_resident_bytes() or 0) - memory > limits.megabytes * 2 ** 20:
+                reason = f"it grew the process by more than {limits.megabytes:,} MB"
+            else:
+                continue
+            with lock:
+                if not done.is_set():
+                    why.append(reason)
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(_Stop))
+            return
+
+    watchdog = threading.Thread(target=watch, name="dossier-template-watchdog", daemon=True)
+    watchdog.start()
+    try:
+        yield
+    finally:
+        with lock:
+            done.set()
+            if why:  # the exception may not have reached the render yet: it must not land elsewhere
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.c_void_p(0))
+        watchdog.join()
+
+
 # dossier's filters, by the name templates use (docs/reference/context.md lists them).
 FILTERS = {
     "md": markup.inline,
@@ -311,13 +393,33 @@ FILTERS = {
 }
 
 
+class ThemeLimitExceeded(TemplateError):
+    """A template render stopped at its time or memory limit (a template error: exit 4). The process that
+    ran it is best replaced: a pool worker is (batch/run.py)."""
+
+
+class _Stop(BaseException):
+    """Raised inside the rendering thread by the watchdog; never escapes render_template."""
+
+
 def render_template(env, name: str, context: dict) -> str:
-    """Render one template; any Jinja failure becomes a TemplateError naming file and line."""
+    """Render one template within the environment's limits; any Jinja failure becomes a TemplateError naming
+    file and line, a render over its limits a ThemeLimitExceeded naming the template."""
     import jinja2
 
+    limits = getattr(env, "limits", RenderLimits())
+    why: list[str] = []
     try:
         template = env.get_template(name)
-        return template.render(**context)
+        try:
+            with _watched(limits, why):
+                return template.render(**context)
+        except (_Stop, MemoryError):
+            # Named by its file alone: Jinja maps the lines of errors it sees, and this one it does not.
+            reason = why[0] if why else "it ran out of memory"
+            raise ThemeLimitExceeded(f"{template.filename or name}: the template was stopped: {reason}; "
+                                     "a theme must render a profile within the limits (--time-limit, "
+                                     "--memory-limit)") from None
     except jinja2.TemplateNotFound as exc:
         folders = ", ".join(env.globals["template_folders"])
         asked_by = _template_location(exc, env, "")  # an {% include %} or {% extends %} names it

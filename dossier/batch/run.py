@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -25,6 +26,7 @@ from typing import Iterator
 from ..errors import DossierError, EnvironmentProblem
 from ..formats import FORMATS
 from ..pipeline import BuildConfig, Stopwatch, build_profile
+from ..templating import ThemeLimitExceeded
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class WorkerResult:
     exit_code: int = 0
     # Files written beside the outputs (the Markdown's pictures and logo, the kept HTML): name → bytes.
     companions: dict[str, bytes] = field(default_factory=dict)
+    # A template was stopped at its limits in the process that rendered it: replace that process.
+    recycle: bool = False
     timings: dict[str, tuple[float, float]] = field(default_factory=dict)  # stage → (wall, CPU) seconds
 
     @property
@@ -55,6 +59,9 @@ def render_profile(source: str, content: bytes, config: BuildConfig) -> WorkerRe
     try:
         with collect_warnings(warnings):
             built = build_profile(source, content, config, warn=logging.getLogger("dossier").warning, clock=clock)
+    except ThemeLimitExceeded as exc:
+        gc.collect()  # what the runaway template made; the pool replaces this worker too
+        return WorkerResult(error=exc.message, exit_code=exc.exit_code, warnings=tuple(warnings), recycle=True)
     except DossierError as exc:
         return WorkerResult(error=exc.message, exit_code=exc.exit_code, warnings=tuple(warnings))
     except Exception:
@@ -71,6 +78,12 @@ WINDOW = 4  # units in flight per worker: enough to keep every worker busy, few 
 MAX_BREAKS = 2  # a unit in flight when the pool broke this often is reported, not tried again
 
 
+def pool_size(jobs: int | None, profiles: int) -> int:
+    """Worker processes for `profiles` profiles: --jobs (default: the cores), but no more than there is work
+    for, which is two units a profile at most (its fact sheet, and its other formats)."""
+    return max(1, min(jobs or os.cpu_count() or 1, 2 * profiles))
+
+
 def start_pool(jobs: int | None, profiles: int):
     """A process pool for a build of `profiles` profiles, its workers forked now; None if the build
     will render in this process (one worker, one profile).
@@ -79,7 +92,7 @@ def start_pool(jobs: int | None, profiles: int):
     coordinator's heap at that time (the manifest, the results so far, the content waiting to be
     rendered), which grew workers from 41 MB at 100 profiles to 97 MB at 10,000. Forked first, they
     stay at their own size. A build with nothing to do stops them unused (a few milliseconds)."""
-    workers = jobs or os.cpu_count() or 1
+    workers = pool_size(jobs, profiles)
     if workers == 1 or profiles < 2:
         return None
     pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, mp_context=_FORK)
@@ -103,7 +116,7 @@ def execute(pending, config: BuildConfig, executor, jobs, warn=logging.getLogger
     """
     if not pending:
         return
-    workers = jobs or os.cpu_count() or 1
+    workers = pool_size(jobs, len(pending)) if executor is None else (jobs or os.cpu_count() or 1)
     units = _units(pending, config, workers if executor is None else 0)
     if executor is None and (workers == 1 or len(units) == 1):
         for task in pending:
@@ -158,7 +171,9 @@ def _on_own_pool(units, workers: int, warn, first_pool=None):
 
     A worker that dies (the out-of-memory killer, a kill -9) breaks the pool: the unit it was
     rendering is reported, the others in flight go to a new pool, and the build goes on.
-    Workers die with this process, and an interrupt kills them at once.
+    A result that asks for it (a template stopped at its limits) retires the pool once the units in
+    flight are done: the rest go to fresh workers. Workers die with this process, and an interrupt
+    kills them at once.
     """
     queue = collections.deque(units)
     breaks: collections.Counter = collections.Counter()
@@ -168,10 +183,10 @@ def _on_own_pool(units, workers: int, warn, first_pool=None):
                 max_workers=workers, initializer=_worker_init, mp_context=_FORK), None
             running: dict = {}
             processes: dict = {}  # our own references: the broken pool may drop its own before we look
-            broken = False
+            broken = retiring = False
             try:
-                while (queue or running) and not broken:
-                    while queue and len(running) < WINDOW * workers:
+                while ((queue and not retiring) or running) and not broken:
+                    while queue and not retiring and len(running) < WINDOW * workers:
                         unit = queue.popleft()
                         index, task, unit_config = unit
                         running[pool.submit(_render_unit, markers, str(task[0]), task[1], unit_config)] = unit
@@ -187,6 +202,7 @@ def _on_own_pool(units, workers: int, warn, first_pool=None):
                             continue
                         except Exception:
                             result = _result_of(future)
+                        retiring = retiring or result.recycle
                         yield unit, result
                 if broken:
                     killed, unattributed = _killed_units(processes, markers)
