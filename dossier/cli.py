@@ -28,7 +28,7 @@ COMMANDS = {
     "redline": "write the new edition's Word report with what changed since the old one as tracked changes",
 }
 # The options a review or a redline takes besides its own: those that decide the Word report a build makes.
-REPORT_OPTIONS = ("templates", "reference_docx", "brand", "strict")
+REPORT_OPTIONS = ("templates", "reference_docx", "brand", "strict", "time_limit", "memory_limit")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -233,10 +233,7 @@ def run_schema(args) -> int:
 
     text = schema_text()
     if args.output:
-        from .batch.store import write_files
-
-        target = Path(args.output)
-        write_files(target.parent if str(target.parent) else Path("."), {target.name: text.encode()})
+        target = write_output(args.output, text.encode())
         print(f"wrote {target}")
     else:
         sys.stdout.write(text)
@@ -268,11 +265,7 @@ def run_review(args) -> int:
     result = review(args.report, settings, content=args.review_content,
                     warn=lambda message: print(f"warning: {message}", file=sys.stderr, flush=True))
     if args.output:
-        from .batch.store import write_files
-
-        formatter = FORMATTERS[args.review_format]
-        target = Path(args.output)
-        write_files(target.parent if str(target.parent) else Path("."), {target.name: formatter(result).encode()})
+        target = write_output(args.output, FORMATTERS[args.review_format](result).encode())
         print(f"wrote {target}: {result.changes} change{'s' if result.changes != 1 else ''}")
     elif args.review_format == "text":
         sys.stdout.write(as_text(result, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
@@ -303,12 +296,22 @@ def run_redline(args) -> int:
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
     data, summary = redline(old, new, settings, old_data=old_data, old_label=old_label, warn=warn)
-    from .batch.store import write_files
-
-    target = Path(args.output)
-    write_files(target.parent if str(target.parent) else Path("."), {target.name: data})
+    target = write_output(args.output, data)
     print(f"wrote {target}: {summary}")
     return 0
+
+
+def write_output(name: str, data: bytes) -> Path:
+    """`-o FILE`: written through the door (files.py), by rename; a link, a pipe or a device named there is
+    refused (exit 2), never written through or replaced."""
+    from . import files
+
+    target = Path(name)
+    try:
+        files.write(target.parent, {target.name: data})
+    except files.Refused as refused:
+        raise UsageError(f"-o {target}: {refused.describe('a file dossier may replace')}") from None
+    return target
 
 
 RUNNERS = {"build": run_build, "check": run_check, "new": run_new, "schema": run_schema, "watch": run_watch,

@@ -1,6 +1,6 @@
 """The one door to every file a user names: content, the project file, a brand file and the logo and fonts
 it names, theme files and message catalogues, the reference document, a report under review, the manifest
-and its journal, and outputs read back to be checked.
+and its journal, and outputs read back to be checked; and to every file dossier writes.
 
 One set of rules, each enforced on what was opened, not on what a name said a moment before:
 
@@ -13,6 +13,13 @@ One set of rules, each enforced on what was opened, not on what a name said a mo
   by the descriptor's own size; reading stops one byte past the limit, so a file growing meanwhile is
   caught too; and where the system tells (Linux: /proc/self/fd), the file opened must still lie inside.
 
+Writing (`write`): every file goes to a temporary name in its folder, then is renamed into place, so a
+failure leaves the previous file as it was and an interrupted build leaves nothing half-written. Below the
+folder a caller guards (the output folder), every folder is walked one at a time without following a
+link, so a symbolic link planted at output/<slug>/ cannot send the outputs elsewhere; and a file is only
+ever replaced if it is a regular file: a link, a pipe or a device in its place is refused, never written
+through or replaced.
+
 A refusal is a `Refused`, not yet a DossierError: each caller names the file in its own terms (a content
 file by file:line:col, a brand's logo by its key path) and decides the category. Nothing else in dossier
 opens a path a user gave (tests/test_files.py checks the source for it).
@@ -22,8 +29,9 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 # Why a file was refused (Refused.reason).
@@ -33,9 +41,15 @@ NOT_REGULAR = "not regular"  # a folder, a pipe, a device, a socket
 TOO_BIG = "too big"  # larger than the limit on disk
 GREW = "grew"  # grew past the limit while it was read
 UNREADABLE = "unreadable"  # the system refused (permissions, I/O), or a link was put in its place
+LINK = "link"  # a symbolic link where dossier writes: never followed, never replaced
+UNWRITABLE = "unwritable"  # the system refused to write (permissions, a full disk, a name too long)
 
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
           (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
           | getattr(os, "O_BINARY", 0))
 
@@ -68,6 +82,10 @@ class Refused(Exception):
             return f"file is {self.size:,} bytes; the limit is {self.limit:,}"
         if self.reason == GREW:
             return f"file is more than {self.limit:,} bytes; the limit is {self.limit:,}"
+        if self.reason == LINK:
+            return "is a symbolic link: dossier neither writes through one nor replaces it; remove it"
+        if self.reason == UNWRITABLE:
+            return f"cannot write: {self.strerror}"
         return f"cannot read: {self.strerror}"
 
 
@@ -127,3 +145,112 @@ def read(path: str | os.PathLike, *, limit: int, inside: Path | Sequence[Path] |
     if len(data) > limit:
         raise Refused(path, GREW, limit=limit)
     return data
+
+
+def write(folder: str | os.PathLike, contents: dict[str, bytes | Iterable[bytes]], *,
+          guard: str | os.PathLike | None = None) -> None:
+    """Write each file of `contents` ({name: bytes, or an iterable of byte strings written one after the
+    other}) into `folder` by a temporary name, then rename each into place; Refused if it may not be.
+
+    `guard`: a folder above `folder` (or `folder` itself) that the caller trusts as named; every folder
+    below it is made if missing and walked without following a link. Without a guard, `folder` is
+    opened as named. Either way a file is replaced only if it is a regular file (or absent).
+    """
+    folder = Path(folder)
+    descriptor = _open_folder(folder, Path(guard) if guard is not None else None)
+    staged: list[tuple[str, str]] = []
+    try:
+        for name, data in contents.items():
+            _check_target(folder, name, descriptor)
+            temporary = f".{name}.{secrets.token_hex(4)}.tmp"
+            try:
+                handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(
+                    os, "O_CLOEXEC", 0), 0o666 & ~_UMASK, dir_fd=descriptor)
+            except OSError as exc:
+                raise Refused(folder / name, UNWRITABLE, strerror=exc.strerror or str(exc)) from None
+            staged.append((temporary, name))
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    if isinstance(data, (bytes, bytearray, memoryview)):
+                        stream.write(data)
+                    else:
+                        for chunk in data:
+                            stream.write(chunk)
+                    stream.flush()
+                    os.fsync(stream.fileno())
+            except OSError as exc:
+                raise Refused(folder / name, UNWRITABLE, strerror=exc.strerror or str(exc)) from None
+        for temporary, name in staged:
+            _check_target(folder, name, descriptor)  # a link planted while the data was written
+            try:
+                os.replace(temporary, name, src_dir_fd=descriptor, dst_dir_fd=descriptor)
+            except OSError as exc:
+                raise Refused(folder / name, UNWRITABLE, strerror=exc.strerror or str(exc)) from None
+        staged = []
+    finally:
+        for temporary, _name in staged:
+            try:
+                os.unlink(temporary, dir_fd=descriptor)
+            except OSError:
+                pass
+        os.close(descriptor)
+
+
+def _open_folder(folder: Path, guard: Path | None) -> int:
+    """A descriptor of `folder`, made if missing; below `guard`, every folder opened without following a link."""
+    if guard is None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            return os.open(folder, _DIRECTORY)
+        except OSError as exc:
+            raise Refused(folder, UNWRITABLE, strerror=exc.strerror or str(exc)) from None
+    try:
+        below = folder.relative_to(guard).parts
+    except ValueError:
+        raise Refused(folder, OUTSIDE, folder=guard) from None
+    try:
+        guard.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(guard, _DIRECTORY)
+    except OSError as exc:
+        raise Refused(guard, UNWRITABLE, strerror=exc.strerror or str(exc)) from None
+    here = guard
+    for part in below:
+        here = here / part
+        try:
+            try:
+                following = os.open(part, _DIRECTORY | _NOFOLLOW, dir_fd=descriptor)
+            except FileNotFoundError:
+                os.mkdir(part, 0o777, dir_fd=descriptor)
+                following = os.open(part, _DIRECTORY | _NOFOLLOW, dir_fd=descriptor)
+        except OSError as exc:
+            os.close(descriptor)
+            _refuse_folder(here, exc)
+        os.close(descriptor)
+        descriptor = following
+    return descriptor
+
+
+def _refuse_folder(path: Path, exc: OSError):
+    if os.path.islink(path):
+        raise Refused(path, LINK) from None
+    if exc.errno == errno.ENOTDIR:
+        try:
+            kind = kind_of(os.lstat(path).st_mode)
+        except OSError:
+            kind = "not a folder"
+        raise Refused(path, NOT_REGULAR, kind=kind) from None
+    raise Refused(path, UNWRITABLE, strerror=exc.strerror or str(exc)) from None
+
+
+def _check_target(folder: Path, name: str, descriptor: int) -> None:
+    """A file may be replaced only if it is a regular file (or is not there)."""
+    try:
+        mode = os.lstat(name, dir_fd=descriptor).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise Refused(folder / name, UNWRITABLE, strerror=exc.strerror or str(exc)) from None
+    if stat.S_ISLNK(mode):
+        raise Refused(folder / name, LINK)
+    if not stat.S_ISREG(mode):
+        raise Refused(folder / name, NOT_REGULAR, kind=kind_of(mode))

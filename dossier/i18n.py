@@ -62,7 +62,12 @@ class Words:
         return self.entries[key]
 
     def format(self, key: str, **values) -> str:
-        return str(self.entries[key]).format(**values)
+        """The word with its placeholders ({name}, {date}, …) filled in. Only those: the text may be a
+        profile's `labels:` value, so it is never a format string (no '{0}', no widths, no attributes),
+        and any other brace stays as written."""
+        text = str(self.entries[key])
+        return _PLACEHOLDER.sub(lambda match: str(values[match.group(1)]) if match.group(1) in values
+                                else match.group(0), text)
 
     def as_dict(self) -> dict:
         return dict(self.entries)

@@ -18,6 +18,10 @@ WORD_PROPERTY_LIMIT = 255
 NOT_IN_DOCUMENTS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
+# A slug as the schema has it (dossier/schema.json: properties.slug.pattern; a test holds the two together):
+# it names the output folder and files, so it can never lead out of the output folder.
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
 ISO_DATE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
 
 

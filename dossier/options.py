@@ -87,13 +87,13 @@ class Option:
         if kind == "path":
             if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
                 raise _bad(where, "a path", value)
-            return _path(value, base)
+            return _path(value, base, where)
         if kind == "paths":
             items = [value] if isinstance(value, (str, os.PathLike)) else value
             if not isinstance(items, (list, tuple)) or not items or not all(
                     isinstance(item, (str, os.PathLike)) and str(item).strip() for item in items):
                 raise _bad(where, "a path or a list of paths", value)
-            return tuple(_path(item, base) for item in items)
+            return tuple(_path(item, base, where) for item in items)
         if isinstance(value, str):  # text
             return value
         raise _bad(where, "text", value)
@@ -107,8 +107,12 @@ def _names(value) -> list[str] | None:
     return None
 
 
-def _path(value, base: Path | None) -> str:
-    path = Path(value).expanduser()
+def _path(value, base: Path | None, where: str) -> str:
+    text = os.fspath(value)
+    if "\0" in text:  # no system call takes one: refused here, in one line, not as a traceback later
+        shown = text.replace("\0", "\\0")
+        raise UsageError(f"{where}: expected a path, got {shown!r}, which holds a NUL character")
+    path = Path(text).expanduser()
     return str(base / path if base is not None and not path.is_absolute() else path)
 
 
@@ -135,7 +139,13 @@ OPTIONS: dict[str, Option] = {option.name: option for option in (
            affects=frozenset({"pdf"}), commands=("build", "watch")),
     Option("timings", "flag", False, "print where the time went, stage by stage, summed over the batch",
            in_project=False, commands=("build",)),
-    Option("jobs", "count", None, "worker processes (default: the number of cores)", short="-j", metavar="N"),
+    Option("jobs", "count", None, "worker processes (default: the number of cores; never more than there is work "
+           "for)", short="-j", metavar="N"),
+    Option("time_limit", "count", 60, "seconds one render of a theme template may take before it is stopped, a "
+           "template error naming the template", metavar="SECONDS", commands=("build", "watch", "review", "redline")),
+    Option("memory_limit", "count", 1024, "megabytes one render of a theme template may grow the process by "
+           "before it is stopped (where the system tells: Linux)", metavar="MB",
+           commands=("build", "watch", "review", "redline")),
     Option("strict", "flag", False, "treat warnings (unknown keys, missing glyphs) as errors", affects=ALL,
            commands=("build", "check", "watch")),
     Option("force", "flag", False, "rebuild profiles whose outputs are up to date", in_project=False,
@@ -219,7 +229,25 @@ def resolve(layers: list[tuple[str, dict]], *, bases: dict[str, Path] | None = N
                                         text=origin == "command line")
             if origin:
                 where_from[name] = origin
+    _check_folders(values, where_from)
     return Settings(values, where_from)
+
+
+def _check_folders(values: dict, origins: dict[str, str]) -> None:
+    """The output folder may not be, nor hold, a folder of content (or the folder of a content file named):
+    a build would write beside the content it reads, and `dossier watch` would see its own outputs as
+    changes for ever."""
+    out = os.path.realpath(values["out"])
+    for raw in values["content"]:
+        folder = raw if os.path.isdir(raw) or not os.path.splitext(raw)[1] else os.path.dirname(raw) or "."
+        real = os.path.realpath(folder)
+        if os.path.commonpath([out, real]) == out:
+            what = "is the folder of" if real == out else "holds"
+            where = "--out" if origins.get("out") == "command line" else f"{origins.get('out', 'default')}: out"
+            if origins.get("out") in ("default", "dossier.build()"):
+                where = "out"
+            raise UsageError(f"{where}: the output folder {values['out']} {what} the content {raw}; outputs and "
+                             "content need folders of their own (give another --out)")
 
 
 def _label(origin: str, option: Option) -> str:

@@ -53,13 +53,13 @@ def test_content_errors_exit_3_with_file_line_and_no_traceback(tmp_path, capsys,
 def test_bytes_that_are_not_utf8(tmp_path, capsys):
     path = tmp_path / "latin1.yaml"
     path.write_bytes("slug: x\nname: Zoë\n".encode("latin-1"))
-    assert run(capsys, path, "--out", tmp_path) == (3, f"error: {path}:2:9: (file): not UTF-8 text (byte 0xeb)\n")
+    assert run(capsys, path, "--out", tmp_path / "out") == (3, f"error: {path}:2:9: (file): not UTF-8 text (byte 0xeb)\n")
 
 
 def test_a_file_over_the_size_limit(tmp_path, capsys):
     path = tmp_path / "huge.yaml"
     path.write_bytes(b"# " + b"x" * 1_000_000 + b"\n")
-    assert run(capsys, path, "--out", tmp_path) == (
+    assert run(capsys, path, "--out", tmp_path / "out") == (
         3, f"error: {path}:1:1: (file): file is 1,000,003 bytes; the limit is 1,000,000\n")
 
 
@@ -70,14 +70,14 @@ def test_billion_laughs_is_refused_quickly(tmp_path, capsys):
         lines.append(f"{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]")
     path = tmp_path / "lol.yaml"
     path.write_text("\n".join(lines) + "\n")
-    code, err = run(capsys, path, "--out", tmp_path)
+    code, err = run(capsys, path, "--out", tmp_path / "out")
     assert code == 3 and err.count(" is not supported; write the value out") == 10
     assert err.endswith(f"error: {path}:1:1: (top level): ... and 62 more YAML aliases\n")
 
 
 def test_missing_required_fields_and_wrong_types_are_listed_together(tmp_path, capsys):
     path = aurora_with(tmp_path, lambda d: (d.pop("lead"), d["facts"]["budget"].update(value=["x"])))
-    code, err = run(capsys, path, "--out", tmp_path)
+    code, err = run(capsys, path, "--out", tmp_path / "out")
     assert code == 3
     first, second = err.splitlines()
     assert first == f"error: {path}:1:1: (top level): missing required key 'lead'"
@@ -96,11 +96,11 @@ def test_unknown_keys_warn_and_fail_under_strict(tmp_path, capsys):
 
 def test_unknown_fact_reference_and_duplicate_fact_ids(tmp_path, capsys):
     path = aurora_with(tmp_path, lambda d: d.update(lead="See [[nothing_here]]."))
-    code, err = run(capsys, path, "--out", tmp_path)
+    code, err = run(capsys, path, "--out", tmp_path / "out")
     assert code == 3 and "lead: unknown fact 'nothing_here' in '[[nothing_here]]'" in err
     text = AURORA.read_text().replace("  budget:\n", "  director:\n", 1)
     path.write_text(text)
-    code, err = run(capsys, path, "--out", tmp_path)
+    code, err = run(capsys, path, "--out", tmp_path / "out")
     assert code == 3 and "facts.director: duplicate key 'director' (first defined at line" in err
 
 
@@ -121,7 +121,7 @@ def test_slugs_that_would_leave_the_output_folder_or_are_reserved(tmp_path, caps
 @pytest.mark.parametrize("char", ["\x00", "\x0b", "\x1b", "\ufffe"])
 def test_characters_xml_forbids_are_refused_naming_the_field(tmp_path, capsys, char):
     path = aurora_with(tmp_path, lambda d: d["facts"]["budget"].update(value=f"3.5{char} million"))
-    code, err = run(capsys, path, "--out", tmp_path)
+    code, err = run(capsys, path, "--out", tmp_path / "out")
     assert code == 3
     assert f"facts.budget.value: contains U+{ord(char):04X} (a control character, at character 4)" in err
 
@@ -129,7 +129,7 @@ def test_characters_xml_forbids_are_refused_naming_the_field(tmp_path, capsys, c
 def test_a_lone_surrogate_is_refused(tmp_path, capsys):
     path = tmp_path / "s.yaml"
     path.write_text(AURORA.read_text().replace("value: Borealis-9", 'value: "Borealis-\\ud800"'))
-    code, err = run(capsys, path, "--out", tmp_path)
+    code, err = run(capsys, path, "--out", tmp_path / "out")
     # libyaml refuses the escape itself; the pure-Python parser lets it through to our check.
     assert code == 3 and err.count("\n") == 1 and (
         f"{path}:45:24: (file): YAML syntax error: found invalid Unicode character escape code" in err
@@ -328,7 +328,7 @@ def test_a_thematic_break_in_prose_stays_text(tmp_path, env, rule):
 def test_check_on_invalid_content(tmp_path, capsys):
     path = tmp_path / "bad.yaml"
     path.write_text("slug: [\n")
-    code, err = run(capsys, path, "--out", tmp_path, "--check")
+    code, err = run(capsys, path, "--out", tmp_path / "out", "--check")
     assert code == 3 and err.startswith(f"error: {path}:")
 
 

@@ -43,7 +43,7 @@ def test_unknown_format_lists_the_known_ones(tmp_path, capsys):
 
 
 def test_missing_input_is_a_usage_error(tmp_path, capsys):
-    assert main([str(tmp_path / "nope.yaml"), "--out", str(tmp_path)]) == 2
+    assert main([str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
 
 

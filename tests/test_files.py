@@ -280,7 +280,6 @@ NOT_A_USERS_FILE = {
     ("progress.py", "seconds_since_start"): "/proc/self/stat and /proc/uptime",
     ("batch/run.py", "_render_unit"): "the worker's note in the build's own temporary folder",
     ("batch/run.py", "_killed_units"): "the workers' notes in the build's own temporary folder",
-    ("batch/store.py", "write_files"): "writes outputs (by a temporary name, then a rename)",
     ("batch/store.py", "output_lock"): "the output folder's lock file, opened without following a link",
     ("batch/manifest.py", "record"): "appends to the journal, opened without following a link",
     ("batch/plan.py", "base_keys"): "the package's own code and schema, hashed into every key",
@@ -288,6 +287,7 @@ NOT_A_USERS_FILE = {
     ("content.py", "schema_text"): "the package's own schema",
     ("starter/__init__.py", "_read"): "the package's own starter files",
     ("templating.py", "_local_folder"): "writes a theme that travelled to a worker into a private folder",
+    ("templating.py", "_resident_bytes"): "/proc/self/statm, the process's memory, for a template's limit",
 }
 OPENERS = {"read_bytes", "read_text", "write_bytes", "write_text"}  # Path's; and open() of builtins, os, io
 

@@ -58,14 +58,12 @@ def build(paths=None, *, settings: Settings | None = None, executor: cf.Executor
     with clock("coordinator: settings, theme, brand"):
         config = BuildConfig.from_settings(settings, warn)
     named = settings.content if paths is None else paths
-    named = [named] if isinstance(named, (str, os.PathLike)) else list(named)  # an iterator is read once
-    # Workers forked before the content files are listed and the manifest and content read (see
-    # run.start_pool); a folder may hold many profiles, a file is one.
-    at_least = len(named) if len(named) != 1 or os.path.isfile(named[0]) else 2
-    pool = start_pool(settings.jobs, at_least) if executor is None else None
+    with clock("coordinator: find, hash and plan"):
+        sources = find_profiles(named)
+    # Workers forked before the manifest and content are read (see run.start_pool), no more of them than
+    # there is work for: the names of the content files are all the coordinator holds yet.
+    pool = start_pool(settings.jobs, len(sources)) if executor is None else None
     try:
-        with clock("coordinator: find, hash and plan"):
-            sources = find_profiles(named)
         return _build(sources, settings, config, executor, pool, clock, on_result, warn, timings)
     finally:
         stop_pool(pool)  # nothing left to stop if the build used it
@@ -161,7 +159,7 @@ def _finish(source: Path, keys: dict[str, str], outcome: WorkerResult, out: Path
         return result
     folder = out / result.slug
     try:
-        write_files(folder, {**outcome.companions, **{name: data for name, data in outcome.files.values()}})
+        write_files(out, folder, {**outcome.companions, **{name: data for name, data in outcome.files.values()}})
     except DossierError as exc:
         fail(result, exc)
         return result
@@ -192,4 +190,4 @@ def _notify(callback, result: ProfileResult) -> None:
 
 
 __all__ = ["OPTIONS", "BuildConfig", "ProfileResult", "WorkerResult", "build", "check", "find_profiles",
-           "render_profile", "write_files"]
+           "render_profile"]

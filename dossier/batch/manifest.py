@@ -12,12 +12,14 @@ import hashlib
 import itertools
 import json
 import os
+import stat
 from pathlib import Path
 
 from .. import files
 from .._meta import GENERATOR
 from ..errors import EnvironmentProblem
 from ..formats import output_name
+from ..model import SLUG
 from .results import ProfileResult
 from .store import write_files
 
@@ -68,16 +70,25 @@ class Manifest:
             problems.append(f"{path} is not a manifest this dossier reads (expected an object with \"format\": 1 "
                             f"and \"profiles\", got {_shape(data)}); it is rebuilt, with every output")
             data = {"profiles": {}}
-        dropped = 0
+        dropped, outside = 0, []
         for key, entry in data["profiles"].items():
-            if _valid_entry(entry):
-                profiles[key] = entry
-            else:
+            if not _valid_entry(entry):
                 dropped += 1
-        dropped += _replay_journal(out / JOURNAL, profiles)
+            elif _outside(key, entry):
+                outside.append(_outside(key, entry))
+            else:
+                profiles[key] = entry
+        journal_dropped, journal_outside = _replay_journal(out / JOURNAL, profiles)
+        dropped += journal_dropped
+        outside += journal_outside
         if dropped:
             problems.append(f"{path}: {dropped} entr{'y' if dropped == 1 else 'ies'} not understood; "
                             "those profiles are rebuilt")
+        if outside:
+            listed = ", ".join(repr(name[:80]) for name in outside[:3]) + (", …" if len(outside) > 3 else "")
+            problems.append(f"{path}: {len(outside)} entr{'y' if len(outside) == 1 else 'ies'} name a file outside "
+                            f"the output folder or that is no content file ({listed}); nothing of them is read, "
+                            "and those profiles are rebuilt")
         manifest = cls(out, profiles, problems)
         manifest.changed = (out / JOURNAL).exists()  # a killed build's journal: fold it in at the end
         return manifest
@@ -160,9 +171,14 @@ class Manifest:
         line = json.dumps({"key": key, "entry": entry}, ensure_ascii=False, separators=(",", ":")) + "\n"
         try:
             if self._journal is None:
+                # Not through a link, and not blocking on a pipe put in its place; a regular file only.
                 self._journal = os.open(self.out / JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW
-                                        | os.O_CLOEXEC, 0o644)
-            os.write(self._journal, line.encode())
+                                        | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+                if not stat.S_ISREG(os.fstat(self._journal).st_mode):
+                    os.close(self._journal)
+                    self._journal = None
+                    raise EnvironmentProblem(f"{self.out / JOURNAL} is not a regular file: remove it and build again")
+            os.write(self._journal, _utf8(line))
         except OSError as exc:
             raise EnvironmentProblem(f"cannot write to {self.out / JOURNAL}: {exc.strerror or exc}") from None
 
@@ -177,7 +193,7 @@ class Manifest:
         # The bytes of json.dumps(data, indent=2, ensure_ascii=False) + "\n", streamed: with indent, json
         # encodes in Python, and joining its pieces for 10,000 profiles took more memory than the manifest.
         pieces = json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(data)
-        write_files(self.out, {MANIFEST: _in_blocks(itertools.chain(pieces, ("\n",)))})
+        write_files(self.out, self.out, {MANIFEST: _in_blocks(itertools.chain(pieces, ("\n",)))})
         try:
             os.unlink(self.out / JOURNAL)
         except FileNotFoundError:
@@ -195,15 +211,36 @@ def _in_blocks(pieces, size: int = 1 << 16):
         block.append(piece)
         length += len(piece)
         if length >= size:
-            yield "".join(block).encode()
+            yield _utf8("".join(block))
             block, length = [], 0
     if block:
-        yield "".join(block).encode()
+        yield _utf8("".join(block))
+
+
+def _utf8(text: str) -> bytes:
+    """JSON text as UTF-8. A file name that is not UTF-8 reaches us with lone surrogates (Python's
+    surrogateescape): written as JSON's own escape (\\udcff), it reads back as the same name."""
+    return text.encode("utf-8", "backslashreplace")
 
 
 def _shape(value) -> str:
     return {dict: "an object", list: "a list", str: "text", type(None): "null", bool: "true or false"}.get(
         type(value), "a number")
+
+
+def _outside(key: str, entry: dict) -> str | None:
+    """The name in an entry that leads where a manifest of ours never points, or None: a content file is a
+    .yaml/.yml path (relative to the output folder), its slug a slug, its outputs `<slug>/<file>`."""
+    if os.path.isabs(key) or "\0" in key or not key.endswith((".yaml", ".yml")):
+        return key
+    slug = entry["slug"]
+    if not SLUG.match(slug):
+        return slug
+    for record in entry["outputs"].values():
+        folder, _, name = record["file"].partition("/")
+        if folder != slug or not name or "/" in name or name in (".", ".."):
+            return record["file"]
+    return None
 
 
 def _valid_entry(entry) -> bool:
@@ -214,16 +251,17 @@ def _valid_entry(entry) -> bool:
                for record in entry["outputs"].values())
 
 
-def _replay_journal(path: Path, profiles: dict) -> int:
-    """Apply what a killed build recorded after its last manifest.json; returns the lines not understood.
+def _replay_journal(path: Path, profiles: dict) -> tuple[int, list[str]]:
+    """Apply what a killed build recorded after its last manifest.json; returns the count of lines not
+    understood, and the names of entries that point outside (see `_outside`), which are left out.
 
     The last line may be cut short by the kill: it is ignored, and that profile is rebuilt.
     """
     try:
         text = files.read(path, limit=MAX_MANIFEST_BYTES, inside=path.parent).decode("utf-8", errors="replace")
     except files.Refused:
-        return 0
-    bad = 0
+        return 0, []
+    bad, outside = 0, []
     lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
         try:
@@ -233,8 +271,10 @@ def _replay_journal(path: Path, profiles: dict) -> int:
             if not (number == len(lines) and not text.endswith("\n")):  # a line cut by the kill: expected
                 bad += 1
             continue
-        if isinstance(key, str) and _valid_entry(entry):
-            profiles[key] = entry
-        else:
+        if not (isinstance(key, str) and _valid_entry(entry)):
             bad += 1
-    return bad
+        elif _outside(key, entry):
+            outside.append(_outside(key, entry))
+        else:
+            profiles[key] = entry
+    return bad, outside

@@ -174,7 +174,7 @@ class SlugClaims:
         refused = {}
         for slug, sources in by_slug.items():
             owners = list(sources)
-            for other in {self.claimed.get(slug), self.manifest.owner(slug, sources[0][0])} - {None}:
+            for other in {self.claimed.get(slug), self._recorded_owner(slug, sources[0][0])} - {None}:
                 if all(Path(other) != source for source, _where in sources):
                     owners.append((Path(other), _where_slug(Path(other))))
             if len(owners) > 1:
@@ -183,9 +183,21 @@ class SlugClaims:
                     refused[source] = _slug_clash(where, slug, others)
         return refused
 
+    def _recorded_owner(self, slug: str, source: Path) -> Path | None:
+        """The content file the manifest records under `slug`, if it is another and still declares that slug:
+        two profiles that swapped their slugs, or one that gave its slug up, own nothing of the old."""
+        owner = self.manifest.owner(slug, source)
+        if owner is None:
+            return None
+        try:
+            found = peek_slug(files.read(owner, limit=MAX_BYTES, inside=owner.parent))
+        except files.Refused:
+            return owner  # it cannot be read now: still the owner, as far as anyone can tell
+        return owner if found is None or found[0] == slug else None
+
     def claim(self, slug: str, source: Path) -> DossierError | None:
         """Claim `slug` for `source`, or the error if another content file owns it."""
-        owner = self.claimed.get(slug) or self.manifest.owner(slug, source)
+        owner = self.claimed.get(slug) or self._recorded_owner(slug, source)
         if owner is not None and Path(owner) != source:
             return _slug_clash(_where_slug(source), slug, _where_slug(Path(owner)))
         self.claimed[slug] = source

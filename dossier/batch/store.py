@@ -7,50 +7,31 @@ import errno
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from .. import files
 from ..errors import EnvironmentProblem, OutputBusy
 
 LOCK = ".dossier.lock"
 
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
+def write_files(out: Path, folder: Path, contents: dict[str, bytes | Iterable[bytes]]) -> None:
+    """Write the files into `folder` (the output folder `out` or a folder below it) through the door: each
+    by a temporary name, then renamed into place, with no symbolic link followed or replaced below `out`.
 
-def write_files(folder: Path, files: dict[str, bytes | Iterable[bytes]]) -> None:
-    """Write every file to a temporary name in `folder`, then rename each into place.
-
-    A file's data is its bytes, or an iterable of byte strings written one after the other
-    (a large manifest is streamed, never held whole in memory).
-    A failure before the renames leaves the previous outputs exactly as they were;
-    an interrupted build leaves no partial file behind.
+    A failure before the renames leaves the previous outputs exactly as they were; an interrupted build
+    leaves no partial file behind.
     """
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        staged: list[tuple[str, Path]] = []
-        try:
-            for name, data in files.items():
-                handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-                staged.append((temp, folder / name))
-                os.chmod(temp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are ordinary files
-                with os.fdopen(handle, "wb") as stream:
-                    if isinstance(data, (bytes, bytearray, memoryview)):
-                        stream.write(data)
-                    else:
-                        for chunk in data:
-                            stream.write(chunk)
-                    stream.flush()
-                    os.fsync(stream.fileno())
-            for temp, final in staged:
-                os.replace(temp, final)
-        finally:
-            for temp, _final in staged:
-                if os.path.exists(temp):
-                    os.unlink(temp)
-    except OSError as exc:
-        raise EnvironmentProblem(f"cannot write to {folder}: {exc.strerror or exc}") from None
+        files.write(folder, contents, guard=out)
+    except files.Refused as refused:
+        raise EnvironmentProblem(f"cannot write to {folder}: {_shown(refused, folder)}") from None
+
+
+def _shown(refused: files.Refused, folder: Path) -> str:
+    where = "" if refused.path == folder else f"{refused.path}: "
+    return where + refused.describe("a file dossier may replace")
 
 
 @contextlib.contextmanager
@@ -64,7 +45,11 @@ def output_lock(out: Path):
     """
     import fcntl
 
-    if out.exists() and not out.is_dir():
+    try:
+        not_a_folder = out.exists() and not out.is_dir()
+    except (OSError, ValueError) as exc:  # a name too long, a NUL in it
+        raise EnvironmentProblem(f"output folder {out}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not_a_folder:
         raise EnvironmentProblem(f"output folder {out} is a file, not a folder")
     path = out / LOCK
     try:
@@ -103,7 +88,7 @@ def output_lock(out: Path):
         os.close(handle)  # releases the lock
 
 
-_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # what tempfile.mkstemp names in write_files
+_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # the temporary names files.write gives
 
 
 def remove_stale_temporaries(out: Path) -> None:

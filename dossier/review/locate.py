@@ -5,14 +5,12 @@ project's, else among the project's content files."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from .. import files, yamlfile
 from ..errors import UsageError, VerificationError
-from ..model import MAX_CONTENT_BYTES
+from ..model import MAX_CONTENT_BYTES, SLUG
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def report_slug(properties: dict[str, str], label: str, content_given: bool) -> str | None:

@@ -18,7 +18,6 @@ def write_starter(slug: str, *, content: str | None, cwd: Path) -> list[Path]:
 
     Returns the files written. The profile is loaded and checked before anything is written.
     """
-    from ..batch.store import write_files
     from ..content import load_profile, schema_text
 
     _check_slug(slug)  # before the slug makes a path, or goes into the YAML text
@@ -47,14 +46,23 @@ def write_starter(slug: str, *, content: str | None, cwd: Path) -> list[Path]:
         # The project's content folder is where this profile goes, so that `dossier build` finds it.
         content_line = f"content = {json.dumps(_relative(folder, root))}"  # a JSON string is a TOML string
         settings = _read(PROJECT_FILE).replace('content = "content"', content_line)
-        write_files(root, {PROJECT_FILE: settings.encode()})
+        _write(root, PROJECT_FILE, settings.encode())
         written.append(root / PROJECT_FILE)
     if not schema.exists():
-        write_files(root, {SCHEMA_FILE: schema_text().encode()})
+        _write(root, SCHEMA_FILE, schema_text().encode())
         written.append(schema)
-    write_files(folder, {target.name: text.encode()})
+    _write(folder, target.name, text.encode())
     written.append(target)
     return written
+
+
+def _write(folder: Path, name: str, data: bytes) -> None:
+    from .. import files
+
+    try:
+        files.write(folder, {name: data})
+    except files.Refused as refused:
+        raise UsageError(f"{folder / name}: {refused.describe('a file dossier may replace')}") from None
 
 
 def _check_slug(slug: str) -> None:

@@ -52,6 +52,12 @@ def set_properties(word, document) -> None:
     props.created = stamp
     props.modified = stamp
     props.last_printed = stamp
+    # python-docx writes them with strftime("%Y…"), which gives '1' for the year 1 (glibc pads no year):
+    # every date the schema accepts is written as W3CDTF wants it, four digits.
+    written = f"{document.profile.date.isoformat()}T00:00:00Z"
+    for name in ("created", "modified", "lastPrinted"):
+        for element in props._element.iter(f"{{*}}{name}"):
+            element.text = written
     props.revision = 1
     props.identifier = document.slug
     props.content_status = ""
