@@ -188,3 +188,39 @@ def test_thai_wraps_between_words_and_touches_its_neighbours():
 ])
 def test_the_thai_rule_does_not_reach_other_scripts_or_digits(text, value):
     assert not contains(text, value) and not contains(text, value, wraps=True)
+
+
+# A long text is searched through a word index (verify._word_starts): it must find exactly what the
+# plain search finds, in every script, at every boundary.
+_PIECES = ["46", "2046", "46th", "units", "of", "kind", "12", "-", ",", " ", " ", "\n", "Zoë", "ไทย", "中国",
+           "€3.5", "million", "_", "٤٦", "שלום", "(", ")", "x46", "46x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=60),
+       st.lists(st.sampled_from(_PIECES), min_size=1, max_size=4))
+def test_the_word_index_finds_what_the_plain_search_finds(pieces, value_pieces):
+    import dossier.verify as verify
+
+    text, value = "".join(pieces), "".join(value_pieces).strip()
+    plain = list(verify._as_written(text, value))
+    original = verify.INDEXED_FROM
+    try:
+        verify.INDEXED_FROM = 0  # every text through the index
+        indexed = list(verify._as_written(text, value))
+    finally:
+        verify.INDEXED_FROM = original
+    assert indexed == plain
+
+
+def test_verification_is_linear_in_the_number_of_facts():
+    """Counted, not timed: the number of candidate places looked at grows with the text, not with facts × text."""
+    import dossier.verify as verify
+
+    text = " ".join(f"item {i} has {i * 7919 % 100000} units of kind {i}." for i in range(8000))
+    assert len(text) > verify.INDEXED_FROM
+    index = verify._word_starts(text)
+    values = [f"{i * 7919 % 100000} units of kind {i}" for i in range(8000)]
+    assert all(verify.contains(text, value) for value in values)
+    # Each value is tried only where its first word starts: a few places, not the whole text.
+    assert sum(len(index.get(verify._leading_word(value), ())) for value in values) < 4 * len(values)

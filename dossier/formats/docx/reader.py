@@ -196,6 +196,8 @@ class _Looks:
         self.page = (_colour(background.get(f"{W}color")) if background is not None else None) or "FFFFFF"
         self.cache: dict = {}
         self.cells: dict = {}
+        self.tables: dict = {}  # a table → what its cells share (_table)
+        self.rows: dict = {}  # a row → ({its cell: index}, count)
 
     def unseen(self, run) -> str | None:
         """Why a reader does not see the run's text, or None when they do."""
@@ -251,6 +253,19 @@ class _Looks:
                     return fill
         return cell_fill if cell_fill is not None else self.page
 
+    def _table(self, table) -> tuple[dict, dict, dict, int]:
+        """What a table's cells share, found once per table: its style's regions, the regions w:tblLook
+        switches on, and each row's index among the rows. Found per cell, a table of n rows cost n² (an
+        ElementPath find that matches nothing reads every row; a profile of 8,000 facts has such a table)."""
+        if table not in self.tables:
+            properties = next((child for child in table if child.tag == f"{W}tblPr"), None)
+            style = properties.find(f"{W}tblStyle") if properties is not None else None
+            look = properties.find(f"{W}tblLook") if properties is not None else None
+            rows = [child for child in table if child.tag == f"{W}tr"]
+            self.tables[table] = (self.styles.table_regions(_style_id(style)), _switched_on(look),
+                                  {row: index for index, row in enumerate(rows)}, len(rows))
+        return self.tables[table]
+
     def _cell(self, cell) -> tuple[dict, str | None]:
         """A table cell's run looks and shading from its table's style (the regions it is in), and the
         cell's own shading."""
@@ -259,8 +274,12 @@ class _Looks:
             looks: dict = {}
             fill = None
             if row is not None and table is not None and row.tag == f"{W}tr" and table.tag == f"{W}tbl":
-                regions = self.styles.table_regions(_style_id(table.find(f"{W}tblPr/{W}tblStyle")))
-                for region in _regions_of(cell, row, table):
+                regions, on, row_index, rows = self._table(table)
+                if row not in self.rows:
+                    cells = [child for child in row if child.tag == f"{W}tc"]
+                    self.rows[row] = ({element: index for index, element in enumerate(cells)}, len(cells))
+                cell_index, cells = self.rows[row]
+                for region in _regions_of(on, row_index[row], rows, cell_index[cell], cells):
                     region_looks, region_fill = regions.get(region, ({}, None))
                     looks.update(region_looks)
                     fill = region_fill if region_fill is not None else fill
@@ -269,22 +288,23 @@ class _Looks:
         return self.cells[cell]
 
 
-def _regions_of(cell, row, table) -> list[str]:
-    """The regions of its table a cell is in, as w:tblLook switches them on, weakest first."""
-    look = table.find(f"{W}tblPr/{W}tblLook")
+def _switched_on(look) -> dict[str, bool]:
+    """{region switch: on} as a table's w:tblLook has them (attributes, or the older hexadecimal val)."""
     bits = 0
     if look is not None:
         try:
             bits = int(look.get(f"{W}val", "0"), 16)
         except ValueError:
             bits = 0
-    on = {name: (look.get(f"{W}{name}") in ("1", "true", "on")) if look is not None and look.get(f"{W}{name}")
-          is not None else bool(bits & bit) for name, bit in TABLE_LOOK.items()}
-    rows = [child for child in table if child.tag == f"{W}tr"]
-    cells = [child for child in row if child.tag == f"{W}tc"]
-    r, c = rows.index(row), cells.index(cell)
-    first_row, last_row = on["firstRow"] and r == 0, on["lastRow"] and r == len(rows) - 1
-    first_col, last_col = on["firstColumn"] and c == 0, on["lastColumn"] and c == len(cells) - 1
+    return {name: (look.get(f"{W}{name}") in ("1", "true", "on")) if look is not None and look.get(f"{W}{name}")
+            is not None else bool(bits & bit) for name, bit in TABLE_LOOK.items()}
+
+
+def _regions_of(on: dict[str, bool], r: int, rows: int, c: int, cells: int) -> list[str]:
+    """The regions of its table a cell is in (row r of `rows`, cell c of its row's `cells`), with the
+    switches `on` of the table's w:tblLook, weakest first."""
+    first_row, last_row = on["firstRow"] and r == 0, on["lastRow"] and r == rows - 1
+    first_col, last_col = on["firstColumn"] and c == 0, on["lastColumn"] and c == cells - 1
     found = {"wholeTable"}
     if not on["noVBand"] and not first_col and not last_col:
         found.add("band1Vert" if (c - on["firstColumn"]) % 2 == 0 else "band2Vert")
