@@ -170,13 +170,15 @@ def _describe(error):
     elif kind == "minLength":
         yield path, f"expected non-empty text, got {_show(value)}", False, False
     elif kind in ("minItems", "maxItems"):
-        yield path, f"expected {'at least' if kind == 'minItems' else 'at most'} {error.validator_value} items, got {len(value)}", False, False
+        yield path, f"expected {'at least' if kind == 'minItems' else 'at most'} {error.validator_value:,} items, got {len(value):,}", False, False
     elif kind == "minProperties":
         yield path, f"expected at least {error.validator_value} entry, got none", False, False
+    elif kind == "maxProperties":
+        yield path, f"expected at most {error.validator_value:,} entries, got {len(value):,}", False, False
     elif kind == "uniqueItems":
         yield path, "expected unique items, got a repeated item", False, False
     elif kind == "maxLength":
-        yield path, f"expected at most {error.validator_value} characters, got {len(value)}", False, False
+        yield path, f"expected at most {error.validator_value:,} characters, got {len(value):,}", False, False
     else:
         yield path, error.message, False, False
 

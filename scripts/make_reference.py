@@ -6,7 +6,9 @@ Usage: .venv/bin/python scripts/make_reference.py [--check]
   (type, default, allowed values, project-file key, the outputs it shapes);
 - content.md: every key of the content format from the JSON Schema (dossier/schema.json);
 - context.md: what every template gets (document.CONTEXT, factsheet.FACT_SHEET_CONTEXT) and the filters;
-- exit-codes.md: errors.EXIT_CODES and review.REVIEW_EXIT_CODES.
+- exit-codes.md: errors.EXIT_CODES and review.REVIEW_EXIT_CODES;
+- limits.md: every size and count dossier holds files and content to, from the constants that decide them
+  and from the JSON Schema.
 
 With --check, nothing is written: the exit code is 1 if a page is not what the code makes now
 (tests/test_docs.py checks the same, so a stale page fails the tests).
@@ -128,8 +130,9 @@ def content_page() -> str:
     def walk(node: dict, path: str, required: bool) -> None:
         node, name = resolve(node)
         rules = []
-        for key, words in (("minItems", "at least {} item(s)"), ("maxItems", "at most {} items"),
-                           ("maxLength", "at most {} characters"), ("minProperties", "at least {} entry")):
+        for key, words in (("minItems", "at least {:,} item(s)"), ("maxItems", "at most {:,} items"),
+                           ("maxLength", "at most {:,} characters"), ("minProperties", "at least {:,} entry"),
+                           ("maxProperties", "at most {:,} entries")):
             if key in node:
                 rules.append(words.format(node[key]))
         if node.get("uniqueItems"):
@@ -192,8 +195,91 @@ def exit_codes_page() -> str:
             + _table(["code", "meaning"], [[code, text] for code, text in sorted(REVIEW_EXIT_CODES.items())]))
 
 
+# (what is limited, module, constant, unit): each figure is read from the constant that decides it.
+LIMITS = (
+    ("a content file", "dossier.model", "MAX_CONTENT_BYTES", "bytes"),
+    ("lists and mappings nested in a content, brand or project file", "dossier.yamlfile", "MAX_DEPTH", "levels"),
+    ("one field of a profile once its fact references are replaced", "dossier.content", "MAX_EXPANDED",
+     "characters"),
+    ("all fields of a profile together, once references are replaced", "dossier.content", "MAX_EXPANDED_TOTAL",
+     "characters"),
+    ("a project file", "dossier.config", "MAX_PROJECT_BYTES", "bytes"),
+    ("a message catalogue", "dossier.i18n", "MAX_CATALOGUE_BYTES", "bytes"),
+    ("a theme file (template, stylesheet, picture, font)", "dossier.templating", "MAX_THEME_FILE_BYTES", "bytes"),
+    ("what a template may make by repeating a text or a list", "dossier.templating", "MAX_REPEATED",
+     "characters or items"),
+    ("the exponent of a power in a template", "dossier.templating", "MAX_EXPONENT", ""),
+    ("a brand's logo or font file", "dossier.brand", "MAX_FILE_BYTES", "bytes"),
+    ("a raster logo, decoded", "dossier.brand", "MAX_LOGO_PIXELS", "pixels (width × height)"),
+    ("a raster logo's height as carried into the outputs (scaled down to it)", "dossier.brand",
+     "LOGO_HEIGHT_PIXELS", "pixels"),
+    ("elements of an SVG logo", "dossier.brand", "MAX_SVG_ELEMENTS", "elements"),
+    ("nesting of an SVG logo", "dossier.brand", "MAX_SVG_DEPTH", "levels"),
+    ("a reference document", "dossier.formats.docx.reference", "MAX_REFERENCE_BYTES", "bytes"),
+    ("parts of a reference document", "dossier.formats.docx.sanitize", "MAX_PARTS", "parts"),
+    ("one part of a Word file, unpacked (checked before unpacking)", "dossier.formats.docx.ooxml", "MEMBER_LIMIT",
+     "bytes"),
+    ("all parts of a Word file, unpacked (checked before unpacking)", "dossier.formats.docx.ooxml", "TOTAL_LIMIT",
+     "bytes"),
+    ("a Word report given to dossier review", "dossier.review", "MAX_REPORT_BYTES", "bytes"),
+    ("its word/document.xml, unpacked", "dossier.review.reading", "MAX_DOCUMENT_BYTES", "bytes"),
+    ("its paragraphs", "dossier.review.reading", "MAX_PARAGRAPHS", "paragraphs"),
+    ("its comments", "dossier.review.reading", "MAX_COMMENTS", "comments"),
+    ("pages of a PDF read back", "dossier.formats.pdf.reader", "MAX_PAGES", "pages"),
+    ("output/manifest.json", "dossier.batch.manifest", "MAX_MANIFEST_BYTES", "bytes"),
+)
+
+
+def limits_page() -> str:
+    import importlib
+
+    from dossier.content import schema
+    from dossier.options import OPTIONS
+
+    rows = []
+    for what, module, name, unit in LIMITS:
+        value = getattr(importlib.import_module(module), name)
+        rows.append([what, f"{value:,} {unit}".strip(), f"`{module}.{name}`"])
+    for option in ("time_limit", "memory_limit"):
+        declared = OPTIONS[option]
+        rows.append([f"one render of a theme template ({declared.cli_flag})",
+                     f"{declared.default:,} {({'SECONDS': 's'}).get(declared.metavar, declared.metavar)} by default",
+                     f"`dossier.options.OPTIONS['{option}']`"])
+    counts = []
+    root = schema()
+
+    def walk(node: dict, path: str) -> None:
+        if "$ref" in node:
+            target = root["$defs"][node["$ref"].rsplit("/", 1)[1]]
+            node = {**target, **{key: value for key, value in node.items() if key != "$ref"}}
+        for key, words in (("maxItems", "items"), ("maxProperties", "entries"), ("maxLength", "characters")):
+            if key in node and path:
+                counts.append([f"`{path}`", f"{node[key]:,} {words}"])
+        for key, child in node.get("properties", {}).items():
+            walk(child, f"{path}.{key}" if path else key)
+        if isinstance(node.get("items"), dict):
+            walk(node["items"], f"{path}[]")
+        if isinstance(node.get("additionalProperties"), dict):
+            walk(node["additionalProperties"], f"{path}.*")
+        for index, alternative in enumerate(node.get("oneOf", [])):
+            walk(alternative, path)
+
+    walk(root, "")
+    counts = list({row[0] + row[1]: row for row in counts}.values())
+    return (_header("the constants named below and dossier/schema.json") + "# Limits\n\n"
+            "Every size and count dossier holds a file or a profile to. Past a limit the file is refused with "
+            "one line naming it (`file:line:col: key.path: expected at most …` for content; see [What bad input "
+            "gets](../internals/bad-input.md)); nothing is written. Sizes on disk are checked before a file "
+            "is read, sizes inside a zip before it is unpacked.\n\n## Files and renders\n\n"
+            + _table(["what", "limit", "decided by"], rows)
+            + "\n## Content\n\nFrom the JSON Schema (`dossier schema`); `.*` is any key, `[]` any item. "
+              "Verification reads an output back in time that grows linearly with the profile "
+              "([Benchmarks](../benchmarks.md)).\n\n"
+            + _table(["key", "at most"], counts))
+
+
 GENERATORS = {"cli.md": cli_page, "content.md": content_page, "context.md": context_page,
-              "exit-codes.md": exit_codes_page}
+              "exit-codes.md": exit_codes_page, "limits.md": limits_page}
 
 
 def pages() -> dict[str, str]:
