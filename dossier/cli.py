@@ -158,6 +158,11 @@ def command_line_values(args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops as cleanly as Ctrl-C
+    for stream in (sys.stdout, sys.stderr):
+        # A file name that is not UTF-8 comes from the system with lone surrogates: shown escaped
+        # (\udcff), never a UnicodeEncodeError in the middle of a message.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         args = parse_args(argv)
         return RUNNERS[args.command](args)
@@ -321,6 +326,47 @@ RUNNERS = {"build": run_build, "check": run_check, "new": run_new, "schema": run
 QUIET_WHILE_BUILDING = ("distributed.client", "tornado.application")
 
 
+DASK_CONNECT_S = 10  # what the Dask client is told to wait for the scheduler
+
+
+def _connect(client_type, address: str):
+    """A Dask client connected to `address`, within DASK_CONNECT_S (and a second for the handshake).
+
+    The client's own timeout covers reaching the address, not a scheduler that accepts the connection
+    and then says nothing: that one held a build for ever. So the client is made in a thread, and the
+    build waits no longer than promised. A scheduler that answers with something other than Dask's
+    protocol makes the client fail in any way at all (OverflowError, a decoding error): one line, exit 7.
+    """
+    import threading
+
+    from .errors import EnvironmentProblem
+
+    outcome: list = []
+
+    def connect():
+        try:
+            outcome.append(client_type(address, timeout=f"{DASK_CONNECT_S}s"))
+        except BaseException as exc:  # noqa: BLE001 -- reported in the build's thread, below
+            outcome.append(exc)
+
+    thread = threading.Thread(target=connect, name="dossier-dask-connect", daemon=True)
+    thread.start()
+    thread.join(DASK_CONNECT_S + 1)
+    if not outcome:
+        raise EnvironmentProblem(f"the Dask scheduler at {address} did not answer within {DASK_CONNECT_S} s "
+                                 "(something accepts the connection there, but speaks no Dask)")
+    result = outcome[0]
+    if isinstance(result, ValueError):
+        raise UsageError(f"--dask-scheduler: {address!r} is not a scheduler address ({result})")
+    if isinstance(result, OSError):  # refused, unreachable, timed out (asyncio's TimeoutError is one)
+        raise EnvironmentProblem(f"cannot reach the Dask scheduler at {address}: {result}")
+    if isinstance(result, BaseException):
+        detail = f"{type(result).__name__}: {result}" if str(result) else type(result).__name__
+        raise EnvironmentProblem(f"the Dask scheduler at {address} answered with something that is not Dask's "
+                                 f"protocol ({detail[:200]})")
+    return result
+
+
 class _executor:
     """A Dask cluster's executor when an address is given; None (dossier's own) otherwise."""
 
@@ -335,14 +381,7 @@ class _executor:
             from distributed import Client
         except ImportError:
             raise UsageError("--dask-scheduler needs Dask: pip install 'dossier[dask]'") from None
-        try:
-            self.client = Client(self.address, timeout="10s")
-        except ValueError as exc:
-            raise UsageError(f"--dask-scheduler: {self.address!r} is not a scheduler address ({exc})") from None
-        except OSError as exc:
-            from .errors import EnvironmentProblem
-
-            raise EnvironmentProblem(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
+        self.client = _connect(Client, self.address)
         # The client logs each failed attempt to reach a scheduler that went away, and Tornado each of its
         # callbacks that fails then, with tracebacks; the build itself reports that, in one line, when the
         # work is cancelled.

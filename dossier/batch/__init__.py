@@ -13,7 +13,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import hashlib
 import logging
-import os
 from pathlib import Path
 from typing import Callable
 

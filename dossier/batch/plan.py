@@ -63,7 +63,9 @@ def _mode(path: Path) -> int | None:
     except OSError as exc:
         if exc.errno in _ABSENT:
             return None
-        raise
+        raise UsageError(f"{path}: {exc.strerror or exc}") from None  # a name too long, no permission
+    except ValueError:  # a NUL in the name: no system call takes one
+        raise UsageError(f"{str(path)!r}: expected a path, got a name that holds a NUL character") from None
 
 
 def _content_names(folder: Path) -> list[str]:
@@ -72,7 +74,11 @@ def _content_names(folder: Path) -> list[str]:
     One listing: the entries' types come with it, so only links cost a stat.
     """
     names = []
-    with os.scandir(folder) as entries:
+    try:
+        entries = os.scandir(folder)
+    except OSError as exc:
+        raise UsageError(f"{folder}: cannot list the folder: {exc.strerror or exc}") from None
+    with entries:
         for entry in entries:
             name = entry.name
             dot = name.rfind(".")  # Path.suffix: a name that only starts with a dot has none
