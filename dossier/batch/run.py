@@ -265,6 +265,16 @@ def _stop(pool, known: dict, kill: bool) -> None:
         for process in processes:
             with contextlib.suppress(Exception):
                 process.kill()
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.join(timeout=5)
+        # A worker killed while it was sending a result leaves half a message in the result pipe, and the
+        # pool's manager thread waits for the rest for ever: the interpreter then never exits (it joins
+        # that thread), which held an interrupted build past its promise, about one time in a hundred.
+        # The workers being dead, this process holds the pipe's last write end: closing it ends that
+        # wait (EOF), and the thread finds the pool broken and stops. (shutdown() forgets the queue.)
+        with contextlib.suppress(Exception):
+            pool._result_queue._writer.close()
     pool.shutdown(wait=not kill, cancel_futures=True)
     for process in processes:
         with contextlib.suppress(Exception):
