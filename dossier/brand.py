@@ -366,6 +366,9 @@ MAX_LOGO_PIXELS = 25_000_000  # a raster logo's width × height as decoded (a 5,
 LOGO_HEIGHT_PIXELS = 400  # a raster logo is scaled down to this: the pages show it 1 cm high, 300 dpi and more
 MAX_SVG_DEPTH = 64  # elements inside each other in an SVG logo
 MAX_SVG_ELEMENTS = 20_000
+# What an SVG logo may refer to: its own elements, and pictures carried inside it, not another SVG (which
+# would be drawn without these checks).
+_INSIDE = ("#", "data:image/png", "data:image/jpeg")
 
 
 def _checked_logo(data: bytes, media_type: str) -> bytes | str:
@@ -427,9 +430,9 @@ def _checked_svg(data: bytes) -> bytes | str:
             return f"it holds <{name}>, which a logo never needs"
         for attribute, value in element.attrib.items():
             local = etree.QName(attribute).localname
-            if local == "href" and not value.strip().startswith(("#", "data:")):
+            if local == "href" and not value.strip().startswith(_INSIDE):
                 return f"it refers to {value[:80]!r}: a logo may refer to nothing outside itself"
-            if "url(" in value and not all(part.lstrip(" '\"").startswith(("#", "data:"))
+            if "url(" in value and not all(part.lstrip(" '\"").startswith(_INSIDE)
                                            for part in value.split("url(")[1:]):
                 return f"it refers to a resource outside itself ({value[:80]!r})"
         if len(list(element.iterancestors())) >= MAX_SVG_DEPTH:

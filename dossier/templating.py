@@ -231,7 +231,8 @@ def _sandbox_types():
                 for seq, times in ((left, right), (right, left)):
                     if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and \
                             len(seq) * times > MAX_REPEATED:
-                        raise SecurityError(f"repeating {len(seq):,} items {times:,} times would make more than "
+                        unit = "characters" if isinstance(seq, str) else "items"
+                        raise SecurityError(f"repeating {len(seq):,} {unit} {times:,} times would make more than "
                                             f"{MAX_REPEATED:,}")
             if operator == "**" and isinstance(right, int) and abs(right) > MAX_EXPONENT:
                 raise SecurityError(f"a power of {right:,} is beyond what a theme may compute ({MAX_EXPONENT:,})")
