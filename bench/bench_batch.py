@@ -58,8 +58,8 @@ def build_command(*args: str) -> list[str]:
 
 def worker_peak_mb(paths: list[Path], jobs: int) -> float:
     """Peak RSS of a build worker: render profiles in a pool, then ask each worker for its maxrss."""
-    from dossier.pipeline import BuildConfig
     from dossier.batch.run import render_profile
+    from dossier.pipeline import BuildConfig
 
     config = BuildConfig()
     with cf.ProcessPoolExecutor(max_workers=jobs) as pool:

@@ -78,9 +78,9 @@ def local_cluster(workers: int, folder: Path):
 def payload_sizes(content: Path, formats: list[str]) -> tuple[int, int, int, int, int]:
     """(content bytes, pickled unit, pickled BuildConfig alone, pickled result, pickled BuildConfig with
     --templates and --reference-docx) for one profile."""
-    from dossier.pipeline import BuildConfig
     from dossier.batch.run import render_profile
     from dossier.options import resolve
+    from dossier.pipeline import BuildConfig
     from dossier.templating import default_theme_folder
 
     source = min(content.glob("*.yaml"))

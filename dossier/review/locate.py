@@ -12,7 +12,6 @@ from ..errors import UsageError, VerificationError
 from ..model import MAX_CONTENT_BYTES, SLUG
 
 
-
 def report_slug(properties: dict[str, str], label: str, content_given: bool) -> str | None:
     """The slug the report says it was made from; a report naming none was not made by dossier."""
     slug = properties.get("identifier", "")
