@@ -292,7 +292,7 @@ def _check_values(data: dict, problems: list[str], where) -> None:
 
 def _check_timeline(data: dict, problems: list[str], where) -> None:
     """Each milestone's date is a real date, or names a fact whose value is one."""
-    from .i18n import parse_written_date
+    from .i18n import format_as_of, parse_written_date
 
     facts = data["facts"]
     for i, milestone in enumerate(data.get("timeline", ())):
@@ -311,7 +311,8 @@ def _check_timeline(data: dict, problems: list[str], where) -> None:
             problems.append(where(("timeline", i, "date"),
                                   f"fact {fact_id!r} is not a date the timeline can place: its value "
                                   f"{_show(value)} is not YYYY-MM-DD, nor a date written in "
-                                  f"{data['language']!r} such as 'November 17, 2022' or 'May 2021'"))
+                                  f"{data['language']!r} such as {format_as_of('2022-11-17', data['language'])!r} "
+                                  f"or {format_as_of('2021-05', data['language'])!r}"))
 
 
 # Characters that draw nothing: the Hangul fillers are letters by category, blank by design.

@@ -177,15 +177,19 @@ _CJK_DATE = re.compile(r"(\d{4})\s*[年년](?:\s*(\d{1,2})\s*[月월](?:\s*(\d{1
 def parse_written_date(text: str, language: str) -> str | None:
     """A date as a fact may hold it → 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'; None if it is not one.
 
-    Reads ISO dates, and in the profile's language (CLDR's month names, wide and abbreviated):
-    'November 17, 2022', '17 November 2022', 'November 2022', '17. November 2022', a year alone, and
-    the year-month-day forms of Chinese, Japanese and Korean ('2019年3月', '2019년 3월 15일').
+    Reads ISO dates; then the date as CLDR writes it in the profile's language (its full, long and
+    medium formats and its year-month forms, with the language's month, weekday and era names, in its
+    own digits or in ASCII): every date Babel writes for a language is read back in that language
+    ('17 नवंबर 2022', '17 de noviembre de 2022', '17 ноября 2022 г.', 'ngày 17 tháng 11 năm 2022'); then
+    the looser forms people type ('17. November 2022', 'November 2022', the CJK year-month-day forms);
+    and, for a profile in another language, the same in English, which a fact is often still written in.
+    Babel has no parser for written dates (its parse_date reads digits only), and dateparser would bring
+    a second copy of CLDR's names with rules of its own: this reads CLDR's own patterns, through Babel,
+    so what dossier writes and what it reads cannot disagree.
     """
-    from babel.dates import get_month_names
-
     from .model import ISO_DATE, parse_as_of
 
-    cleaned = text.strip()
+    cleaned = _plain_date_text(text)
     if ISO_DATE.match(cleaned):
         try:
             parse_as_of(cleaned)
@@ -195,18 +199,117 @@ def parse_written_date(text: str, language: str) -> str | None:
     cjk = _CJK_DATE.fullmatch(cleaned)  # 2019年3月15日 (ja, zh), 2019년 3월 15일 (ko)
     if cjk:
         year, month, day = (int(part) if part else None for part in cjk.groups())
-        try:
-            when = dt.date(year, month or 1, day or 1)
-        except ValueError:
-            return None
-        return when.isoformat() if day else when.isoformat()[:7] if month else str(year)
+        return _iso(year, month, day)
+    for tag in dict.fromkeys((language, BASE_LANGUAGE)):
+        for pattern, months in _date_patterns(tag):
+            match = pattern.fullmatch(cleaned)
+            if match:
+                parts = match.groupdict()
+                month = int(parts["m"]) if parts.get("m") else months.get(parts.get("mn") or "")
+                if month is None:
+                    continue
+                return _iso(int(parts["y"]), month, int(parts["d"]) if parts.get("d") else None)
+        found = _loose_date(cleaned, tag)
+        if found is not None:
+            return found
+    return None
+
+
+def _plain_date_text(text: str, strip: bool = True) -> str:
+    """The text with its digits in ASCII, its spaces plain and single, without direction marks, folded."""
+    import unicodedata
+
+    digits = "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in text)
+    plain = re.sub(r"\s+", " ", re.sub("[\u200e\u200f\u061c]", "", digits)).casefold()
+    return plain.strip() if strip else plain
+
+
+def _iso(year: int, month: int | None, day: int | None) -> str | None:
+    try:
+        when = dt.date(year, month or 1, day or 1)
+    except ValueError:
+        return None
+    return when.isoformat() if day else when.isoformat()[:7] if month else str(year)
+
+
+# The CLDR patterns a written date is read by: the locale's full, long and medium dates, and its
+# year-month-day and year-month skeletons (the short one's two-digit year is not a date a fact holds).
+_DATE_WIDTHS = ("full", "long", "medium")
+_DATE_SKELETONS = ("yMMMMd", "yMMMd", "yMMMMEEEEd", "yMMMM", "yMMM", "yMd", "yM")
+
+
+@lru_cache(maxsize=64)
+def _date_patterns(language: str) -> tuple[tuple[re.Pattern, dict[str, int]], ...]:
+    """(regular expression, {month name: number}) for each CLDR date pattern of the language."""
     locale = locale_for(language)
-    months = {}
-    for width in ("wide", "abbreviated"):
-        for context in ("format", "stand-alone"):
-            for number, name in get_month_names(width, context, locale).items():
-                months.setdefault(name.lower().rstrip("."), number)
-    words = re.findall(r"\w+", cleaned.lower())
+    months: dict[str, int] = {}
+    for context in ("format", "stand-alone"):
+        for width in ("wide", "abbreviated"):
+            for number, name in locale.months[context][width].items():
+                folded = _plain_date_text(name)
+                months.setdefault(folded, number)
+                months.setdefault(folded.rstrip(".॰"), number)
+    weekdays = {_plain_date_text(name) for context in ("format", "stand-alone")
+                for width in ("wide", "abbreviated") for name in locale.days[context][width].values()}
+    eras = {_plain_date_text(name) for width in ("wide", "abbreviated") for name in locale.eras[width].values()}
+    sources = [locale.date_formats[width].pattern for width in _DATE_WIDTHS]
+    sources += [locale.datetime_skeletons[skeleton].pattern for skeleton in _DATE_SKELETONS
+                if skeleton in locale.datetime_skeletons]
+    compiled = []
+    for source in dict.fromkeys(sources):
+        pattern = _compile_date_pattern(source, months, weekdays, eras)
+        if pattern is not None:
+            compiled.append((pattern, months))
+    return tuple(compiled)
+
+
+def _alternatives(names) -> str:
+    return "(?:" + "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True) if name) + ")"
+
+
+def _compile_date_pattern(source: str, months: dict, weekdays: set, eras: set) -> re.Pattern | None:
+    """A CLDR date pattern ('d MMMM y', "MMMM 'năm' y", "d MMMM y 'г'.") as a regular expression over
+    _plain_date_text; None for a pattern with fields a written date does not have."""
+    pieces = []
+    seen: set[str] = set()
+    for match in re.finditer(r"'((?:[^']|'')*)'|([a-zA-Z])\2*|([^a-zA-Z']+)", source):
+        quoted, letters, literal = match.group(1), match.group(0), match.group(3)
+        if quoted is not None or literal is not None:
+            text = _plain_date_text((quoted if quoted is not None else literal).replace("''", "'"), strip=False)
+            if quoted == "":  # '' is a quote
+                text = "'"
+            pieces.append(" ?".join(re.escape(part) for part in text.split(" ")) if text.strip() else " ?")
+            continue
+        letter, width = letters[0], len(letters)
+        group = {"y": "y", "M": "m" if width <= 2 else "mn", "L": "m" if width <= 2 else "mn", "d": "d"}.get(letter)
+        if group in seen:
+            return None
+        if group == "y":
+            pieces.append(r"(?P<y>\d{4})")
+        elif group == "m":
+            pieces.append(r"(?P<m>\d{1,2})")
+        elif group == "mn":
+            pieces.append(f"(?P<mn>{_alternatives(months)})\\.?")
+        elif group == "d":
+            pieces.append(r"(?P<d>\d{1,2})")
+        elif letter in "Ec":
+            pieces.append(_alternatives(weekdays))
+        elif letter == "G":
+            pieces.append(_alternatives(eras))
+        else:
+            return None
+        if group:
+            seen.add(group)
+    return re.compile("".join(pieces)) if "y" in seen else None
+
+
+def _loose_date(cleaned: str, language: str) -> str | None:
+    """A year, a month name and perhaps a day, in any order, with nothing else: '17. november 2022',
+    'november 2022' (the forms people type that no CLDR pattern writes)."""
+    months = _date_patterns(language)[0][1] if _date_patterns(language) else {}
+    # A word is letters with their marks (a Devanagari vowel sign is part of its word), or digits.
+    words = [word.rstrip(".॰") for word in re.findall(r"(?:[^\W\d_]|[\u0300-\u036f\u0900-\u0dff\u0e31-\u0e4e])+|\d+",
+                                                       cleaned)]
     numbers = [word for word in words if word.isdecimal()]
     named = [months[word] for word in words if word in months]
     if len(named) != 1 or not numbers or len(numbers) > 2 or len(words) != len(numbers) + 1:
@@ -215,11 +318,7 @@ def parse_written_date(text: str, language: str) -> str | None:
     day = next((int(n) for n in numbers if len(n) <= 2), None)
     if year is None or (len(numbers) == 2 and day is None):
         return None
-    try:
-        when = dt.date(year, named[0], day or 1)
-    except ValueError:
-        return None
-    return when.isoformat() if day else when.isoformat()[:7]
+    return _iso(year, named[0], day)
 
 
 # The zero of each decimal numbering system CLDR names as a locale's default (the rest follow it in Unicode).

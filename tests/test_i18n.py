@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -88,3 +91,56 @@ def test_a_broken_catalogue_is_a_template_error(tmp_path):
 ])
 def test_dates_are_written_by_cldr(language, as_of, expected):
     assert i18n.format_as_of(as_of, language) == expected
+
+
+# ------------------------------------------------------------ written dates in every catalogue language
+
+_CATALOGUE_LANGUAGES = sorted(path.stem for path in (Path(__file__).resolve().parent.parent / "templates" /
+                                                     "messages").glob("*.yaml"))
+_DAYS = [datetime.date(2022, 11, 17), datetime.date(2019, 3, 5), datetime.date(2020, 2, 29),
+         datetime.date(2021, 5, 31), datetime.date(1999, 12, 1)]
+
+
+@pytest.mark.parametrize("language", _CATALOGUE_LANGUAGES)
+def test_every_date_babel_writes_in_a_language_reads_back_in_it(language):
+    from babel.dates import format_date
+
+    from dossier.i18n import format_as_of, locale_for, parse_written_date
+
+    assert len(_CATALOGUE_LANGUAGES) == 27
+    for day in _DAYS:
+        for width in ("full", "long", "medium"):
+            written = format_date(day, width, locale=locale_for(language))
+            assert parse_written_date(written, language) == day.isoformat(), (width, written)
+        for iso in (day.isoformat(), day.isoformat()[:7]):  # as the outputs print as_of, in the language's digits
+            assert parse_written_date(format_as_of(iso, language), language) == iso
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("17 नवंबर 2022", "hi", "2022-11-17"),  # a vowel sign is part of its word
+    ("November 17, 2022", "fr", "2022-11-17"),  # still written in English: English is the fallback
+    ("17 novembre 2022", "fr", "2022-11-17"),
+    ("١٧ نوفمبر ٢٠٢٢", "ar", "2022-11-17"),  # in Arabic-Indic digits
+    ("17. November 2022", "de", "2022-11-17"),
+    ("32 November 2022", "en", None),
+    ("November 2022 and more", "en", None),
+    ("2019年3月", "ja", "2019-03"),
+])
+def test_written_dates_people_type(text, language, expected):
+    from dossier.i18n import parse_written_date
+
+    assert parse_written_date(text, language) == expected
+
+
+def test_a_refused_date_fact_gives_examples_in_the_profile_s_language(tmp_path):
+    from dossier.content import load_profile
+    from dossier.errors import ContentError
+
+    text = (Path(__file__).resolve().parent / "fixtures" / "aurora" / "aurora.yaml").read_text(encoding="utf-8")
+    text = text.replace("language: en", "language: fr").replace("value: March 2019", "value: au printemps 2019")
+    text = text.replace("key_figures:", "timeline:\n  - date: \"[[founded]]\"\n    label: Fondation\nkey_figures:")
+    path = tmp_path / "fr.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_profile(path)
+    assert "such as '17 novembre 2022' or 'mai 2021'" in caught.value.message
