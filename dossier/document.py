@@ -147,7 +147,8 @@ class Document:
         """The timeline picture's alternative text: every milestone, date and label, in order."""
         if not self.timeline:
             return ""
-        steps = "; ".join(f"{milestone['when']}: {milestone['label']}" for milestone in self.timeline)
+        steps = self.words["step_separator"].join(f"{milestone['when']}: {milestone['label']}"
+                                                  for milestone in self.timeline)
         return f"{self.words['timeline']}. {steps}"
 
     @property

@@ -28,6 +28,14 @@ def escape_text(text: str) -> str:
     return inline(escape_specials(text))
 
 
+def escape_joint(text: str) -> str:
+    """Punctuation the theme puts between two pieces (', ', '، ', '、') → Markdown, its spaces kept."""
+    core = text.strip()
+    if not core:
+        return " " if text else ""
+    return (" " if text[:1].isspace() else "") + escape_text(core) + (" " if text[-1:].isspace() else "")
+
+
 def escape_specials(text: str) -> str:
     """Plain text → prose: Markdown's inline syntax characters escaped.
 

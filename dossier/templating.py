@@ -387,6 +387,7 @@ def _watched(limits: RenderLimits, why: list[str]):
 FILTERS = {
     "md": markup.inline,
     "md_text": markup.escape_text,
+    "md_joint": markup.escape_joint,
     "md_cell": markup.cell,
     "html": markup.inline_html,
     "period": ensure_period,

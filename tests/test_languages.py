@@ -132,3 +132,42 @@ def test_every_language_fixture_builds_and_verifies_in_all_three_formats(env, ta
     document = Document(profile, env, strict=True)
     files = {fmt: (fmt, FORMATS[fmt].writer().render(document, RenderOptions(strict=True)).data) for fmt in FORMATS}
     assert [check.describe() for check in check_outputs(document, files) if not check.ok] == []
+
+
+# ------------------------------------------------------------ right-to-left Word reports as Word draws them
+
+
+def test_bold_and_italic_runs_carry_their_complex_script_twins():
+    """Word and LibreOffice draw Arabic and Hebrew bold with w:bCs and italic with w:iCs, not w:b and w:i."""
+    from dossier.content import load_profile
+
+    data = render("docx", load_profile(LANGUAGES / "ar.yaml"))
+    body = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
+    runs = re.findall(r"<w:r>(?:(?!</w:r>).)*</w:r>", body, flags=re.S)
+    bold = [run for run in runs if "<w:b/>" in run]
+    italic = [run for run in runs if "<w:i/>" in run]
+    assert bold and all("<w:bCs/>" in run for run in bold)
+    assert all("<w:iCs/>" in run for run in italic)
+    assert any("ليلى" in run for run in bold)
+
+
+@pytest.mark.parametrize("tag, role, step", [("ar", "، ", "؛ "), ("fa", "، ", "؛ "), ("ja", "、", "、"),
+                                             ("zh-Hans", "，", "；"), ("he", ", ", "; "), ("fr", ", ", "; ")])
+def test_the_punctuation_the_theme_adds_is_the_language_s(tag, role, step):
+    from dossier import i18n
+    from dossier.templating import default_theme_folder
+
+    words, _warnings = i18n.words_for(tag, [default_theme_folder()])
+    assert (words["role_separator"], words["step_separator"]) == (role, step)
+
+
+def test_an_arabic_report_joins_names_and_roles_and_milestones_in_arabic():
+    from dossier.content import load_profile
+    from dossier.document import Document
+    from dossier.templating import make_environment
+
+    profile = load_profile(LANGUAGES / "ar.yaml")
+    markdown = render("md", profile).decode()
+    assert "**ليلى عبد الرحمن الحسيني**، المديرة." in markdown
+    alt = Document(profile, make_environment()).timeline_alt
+    assert "؛ " in alt and "; " not in alt

@@ -94,7 +94,7 @@ def test_the_body_text_takes_the_base_family(report):
 def test_no_run_carries_the_brand_directly(branded):
     body = docx.Document(io.BytesIO(branded)).element.body
     for properties in body.iter(f"{W}rPr"):
-        assert {child.tag for child in properties} <= {f"{W}rStyle", f"{W}b", f"{W}i"}
+        assert {child.tag for child in properties} <= {f"{W}rStyle", f"{W}b", f"{W}bCs", f"{W}i", f"{W}iCs"}
 
 
 def test_links_take_the_primary_colour(report):

@@ -73,7 +73,7 @@ def test_no_direct_formatting_beyond_bold_italic_and_links(report):
         assert p.find(f"{W}pPr/{W}pStyle") is not None, text_of(p)
         assert {child.tag for child in p.find(f"{W}pPr")} <= {f"{W}pStyle", f"{W}numPr"}
     for rpr in body.iter(f"{W}rPr"):
-        assert {child.tag for child in rpr} <= {f"{W}rStyle", f"{W}b", f"{W}i"}
+        assert {child.tag for child in rpr} <= {f"{W}rStyle", f"{W}b", f"{W}bCs", f"{W}i", f"{W}iCs"}
 
 
 def test_the_default_reference_defines_what_the_writer_uses(report):
