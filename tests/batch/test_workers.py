@@ -41,3 +41,34 @@ def test_an_iterator_of_paths_is_read_once(tmp_path):
 
     results = batch.build((path for path in [AURORA]), out=tmp_path / "out", formats=("md",), jobs=2)
     assert [r.status for r in results] == ["built"]
+
+
+def test_a_worker_that_ran_a_stopped_template_is_replaced_before_more_work(monkeypatch):
+    """A render stopped at its limits may leave its process large or odd: the pool is retired once the
+    units in flight are done, and the units not yet started go to fresh worker processes."""
+    import os
+    from pathlib import Path
+
+    from dossier.pipeline import BuildConfig
+
+    def fake_render(source, content, config):  # forked with the pool: the workers run this one
+        if source.endswith("stopped.yaml"):
+            return run.WorkerResult(error="stopped at its limits", exit_code=4, recycle=True,
+                                    warnings=(str(os.getpid()),))
+        import time
+
+        time.sleep(0.05)
+        return run.WorkerResult(error="not rendered, only counted", exit_code=1, warnings=(str(os.getpid()),))
+
+    monkeypatch.setattr(run, "render_profile", fake_render)
+    names = ["stopped.yaml"] + [f"p{i}.yaml" for i in range(15)]
+    pending = [(Path(name), b"", {}, ("md",)) for name in names]
+    results = [(task[0].name, result) for task, result in run.execute(pending, BuildConfig(formats=("md",)), None, 2)]
+    assert len(results) == 16
+    in_flight = run.WINDOW * 2  # submitted before the stopped result came back
+    order = [name for name, _ in results]
+    first_pool = {result.warnings[0] for name, result in results if order.index(name) < in_flight}
+    later = [result.warnings[0] for name, result in results if names.index(name) >= in_flight]
+    stopped = next(result for name, result in results if name == "stopped.yaml")
+    assert stopped.recycle and later
+    assert not set(later) & (first_pool | {stopped.warnings[0]})
