@@ -201,7 +201,8 @@ def parse_written_date(text: str, language: str) -> str | None:
         year, month, day = (int(part) if part else None for part in cjk.groups())
         return _iso(year, month, day)
     for tag in dict.fromkeys((language, BASE_LANGUAGE)):
-        for pattern, months in _date_patterns(tag):
+        patterns, months = _date_patterns(tag)
+        for pattern in patterns:
             match = pattern.fullmatch(cleaned)
             if match:
                 parts = match.groupdict()
@@ -209,7 +210,7 @@ def parse_written_date(text: str, language: str) -> str | None:
                 if month is None:
                     continue
                 return _iso(int(parts["y"]), month, int(parts["d"]) if parts.get("d") else None)
-        found = _loose_date(cleaned, tag)
+        found = _loose_date(cleaned, months)
         if found is not None:
             return found
     return None
@@ -239,8 +240,8 @@ _DATE_SKELETONS = ("yMMMMd", "yMMMd", "yMMMMEEEEd", "yMMMM", "yMMM", "yMd", "yM"
 
 
 @lru_cache(maxsize=64)
-def _date_patterns(language: str) -> tuple[tuple[re.Pattern, dict[str, int]], ...]:
-    """(regular expression, {month name: number}) for each CLDR date pattern of the language."""
+def _date_patterns(language: str) -> tuple[tuple[re.Pattern, ...], dict[str, int]]:
+    """A regular expression for each CLDR date pattern of the language, and {month name: number}."""
     locale = locale_for(language)
     months: dict[str, int] = {}
     for context in ("format", "stand-alone"):
@@ -255,12 +256,8 @@ def _date_patterns(language: str) -> tuple[tuple[re.Pattern, dict[str, int]], ..
     sources = [locale.date_formats[width].pattern for width in _DATE_WIDTHS]
     sources += [locale.datetime_skeletons[skeleton].pattern for skeleton in _DATE_SKELETONS
                 if skeleton in locale.datetime_skeletons]
-    compiled = []
-    for source in dict.fromkeys(sources):
-        pattern = _compile_date_pattern(source, months, weekdays, eras)
-        if pattern is not None:
-            compiled.append((pattern, months))
-    return tuple(compiled)
+    compiled = (_compile_date_pattern(source, months, weekdays, eras) for source in dict.fromkeys(sources))
+    return tuple(pattern for pattern in compiled if pattern is not None), months
 
 
 def _alternatives(names) -> str:
@@ -303,10 +300,9 @@ def _compile_date_pattern(source: str, months: dict, weekdays: set, eras: set) -
     return re.compile("".join(pieces)) if "y" in seen else None
 
 
-def _loose_date(cleaned: str, language: str) -> str | None:
-    """A year, a month name and perhaps a day, in any order, with nothing else: '17. november 2022',
-    'november 2022' (the forms people type that no CLDR pattern writes)."""
-    months = _date_patterns(language)[0][1] if _date_patterns(language) else {}
+def _loose_date(cleaned: str, months: dict[str, int]) -> str | None:
+    """A year, a month name (of `months`) and perhaps a day, in any order, with nothing else:
+    '17. november 2022', 'november 2022' (the forms people type that no CLDR pattern writes)."""
     # A word is letters with their marks (a Devanagari vowel sign is part of its word), or digits.
     words = [word.rstrip(".॰") for word in re.findall(r"(?:[^\W\d_]|[\u0300-\u036f\u0900-\u0dff\u0e31-\u0e4e])+|\d+",
                                                        cleaned)]

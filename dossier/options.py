@@ -243,9 +243,7 @@ def _check_folders(values: dict, origins: dict[str, str]) -> None:
         real = os.path.realpath(folder)
         if os.path.commonpath([out, real]) == out:
             what = "is the folder of" if real == out else "holds"
-            where = "--out" if origins.get("out") == "command line" else f"{origins.get('out', 'default')}: out"
-            if origins.get("out") in ("default", "dossier.build()"):
-                where = "out"
+            where = _label("" if origins["out"] == "default" else origins["out"], OPTIONS["out"])
             raise UsageError(f"{where}: the output folder {values['out']} {what} the content {raw}; outputs and "
                              "content need folders of their own (give another --out)")
 

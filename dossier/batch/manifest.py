@@ -74,8 +74,8 @@ class Manifest:
         for key, entry in data["profiles"].items():
             if not _valid_entry(entry):
                 dropped += 1
-            elif _outside(key, entry):
-                outside.append(_outside(key, entry))
+            elif (leads_out := _outside(key, entry)) is not None:
+                outside.append(leads_out)
             else:
                 profiles[key] = entry
         journal_dropped, journal_outside = _replay_journal(out / JOURNAL, profiles)
@@ -273,8 +273,8 @@ def _replay_journal(path: Path, profiles: dict) -> tuple[int, list[str]]:
             continue
         if not (isinstance(key, str) and _valid_entry(entry)):
             bad += 1
-        elif _outside(key, entry):
-            outside.append(_outside(key, entry))
+        elif (leads_out := _outside(key, entry)) is not None:
+            outside.append(leads_out)
         else:
             profiles[key] = entry
     return bad, outside
