@@ -325,9 +325,12 @@ def template_folders(env) -> list[Path]:
     return [Path(f) for f in env.globals["template_folders"]]
 
 
-def ensure_period(text: str) -> str:
-    """End a name with a full stop unless it already ends a sentence."""
-    return text if text.rstrip().endswith((".", "!", "?", ":")) else text + "."
+SENTENCE_ENDS = (".", "!", "?", ":", "。", "！", "？", "：", "।", "؟", "۔")
+
+
+def ensure_period(text: str, stop: str = ".") -> str:
+    """End a name with a full stop (the language's: `period(words.full_stop)`) unless it already ends a sentence."""
+    return text if text.rstrip().endswith(SENTENCE_ENDS + (stop,)) else text + stop
 
 
 def yaml_string(text: str) -> str:

@@ -171,3 +171,11 @@ def test_an_arabic_report_joins_names_and_roles_and_milestones_in_arabic():
     assert "**ليلى عبد الرحمن الحسيني**، المديرة." in markdown
     alt = Document(profile, make_environment()).timeline_alt
     assert "؛ " in alt and "; " not in alt
+
+
+@pytest.mark.parametrize("tag, entry", [("ja", "**佐倉 美咲**、機構長。"), ("ar", "**ليلى عبد الرحمن الحسيني**، المديرة."),
+                                        ("hi", "**मेघदूत।**")])
+def test_an_entry_ends_with_the_language_s_full_stop(tag, entry):
+    from dossier.content import load_profile
+
+    assert entry in render("md", load_profile(LANGUAGES / f"{tag}.yaml")).decode()
